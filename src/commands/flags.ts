@@ -1,0 +1,31 @@
+import { parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
+import { UsageError, messageOf } from "../errors.js";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parses a command's flags with node:util, turning its errors into usage errors (exit 2). */
+export function parseFlags<const O extends Options>(command: string, argv: string[], options: O, help: string) {
+  try {
+    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    return { ...parsed, help: parsed.values.help === true ? help : undefined };
+  } catch (error: unknown) {
+    throw new UsageError(`${command}: ${messageOf(error).replace(/\. To specify a positional argument.*$/s, "")}\n\n${help}`);
+  }
+}
+
+/** Reads a positive integer flag, or throws a usage error that names it. */
+export function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, not '${value}'`);
+  return n;
+}
+
+/** Reads a positive number flag (fractions allowed), or throws a usage error that names it. */
+export function positiveNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, not '${value}'`);
+  return n;
+}
