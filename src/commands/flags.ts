@@ -7,8 +7,10 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 /** Parses a command's flags with node:util, turning its errors into usage errors (exit 2). */
 export function parseFlags<const O extends Options>(command: string, argv: string[], options: O, help: string) {
   try {
-    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
-    return { ...parsed, help: parsed.values.help === true ? help : undefined };
+    const withHelp = { ...options, help: { type: "boolean", short: "h" } } as const;
+    const parsed = parseArgs({ args: argv, options: withHelp, allowPositionals: true, strict: true });
+    const wantsHelp = (parsed.values as Record<string, unknown>)["help"] === true;
+    return { values: parsed.values, positionals: parsed.positionals, help: wantsHelp ? help : undefined };
   } catch (error: unknown) {
     throw new UsageError(`${command}: ${messageOf(error).replace(/\. To specify a positional argument.*$/s, "")}\n\n${help}`);
   }
