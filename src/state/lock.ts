@@ -1,0 +1,141 @@
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync, statSync } from "node:fs";
+import { hostname } from "node:os";
+import { InputError } from "../errors.js";
+
+/** What a lock file `<state>.lock` holds: who runs against the state, and since when. */
+export interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+/** A held lock: `notice` tells the caller when a stale lock was taken over. */
+export interface HeldLock {
+  readonly path: string;
+  readonly info: LockInfo;
+  readonly notice?: string;
+  /** Removes the lock file if it is still ours; idempotent and synchronous (safe on a second Ctrl-C). */
+  release(): void;
+}
+
+/** How long an unreadable lock file may be a lock still being written by its owner. */
+const UNREADABLE_GRACE_MS = 10_000;
+
+/** Takes `<state>.lock` with O_EXCL, taking over a lock whose process on this host is gone. */
+export function acquireLock(lockPath: string, statePath: string, now: () => Date): HeldLock {
+  const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: now().toISOString() };
+  let notice: string | undefined;
+  // Two rounds: the first may find a stale lock and remove it; the second must then succeed.
+  for (let round = 0; round < 2; round++) {
+    if (tryCreate(lockPath, info)) return heldLock(lockPath, info, notice);
+    const holder = readHolder(lockPath);
+    if (holder === "gone") continue;
+    if (holder === "unreadable") {
+      const ageMs = ageOf(lockPath, now);
+      if (ageMs !== undefined && ageMs < UNREADABLE_GRACE_MS) {
+        throw new InputError(`state ${statePath} is locked by a run that is starting (${lockPath} is being written); try again in a few seconds`);
+      }
+      notice = `took over the unreadable lock ${lockPath} (a run that crashed while taking it)`;
+      removeIfPresent(lockPath);
+      continue;
+    }
+    if (holder.host !== info.host) {
+      throw new InputError(
+        `state ${statePath} is locked by pid ${holder.pid} on host ${holder.host} since ${holder.startedAt}; ` +
+          `acg-migrate cannot tell from here whether that run is still going. If you are sure it is not, delete ${lockPath} and try again`,
+      );
+    }
+    if (isAlive(holder.pid)) {
+      throw new InputError(
+        `state ${statePath} is locked by a run in progress: pid ${holder.pid} on host ${holder.host} since ${holder.startedAt}; ` +
+          `wait for it to finish or stop it (Ctrl-C saves its state)`,
+      );
+    }
+    notice = `took over the lock of pid ${holder.pid} on host ${holder.host} (since ${holder.startedAt}), which is no longer running`;
+    removeIfPresent(lockPath);
+  }
+  throw new InputError(`state ${statePath}: another run took the lock ${lockPath} at the same moment; try again`);
+}
+
+function tryCreate(lockPath: string, info: LockInfo): boolean {
+  let fd: number;
+  try {
+    fd = openSync(lockPath, "wx", 0o600);
+  } catch (error: unknown) {
+    if (isCode(error, "EEXIST")) return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, `${JSON.stringify(info)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+function readHolder(lockPath: string): LockInfo | "gone" | "unreadable" {
+  let text: string;
+  try {
+    text = readFileSync(lockPath, "utf8");
+  } catch (error: unknown) {
+    if (isCode(error, "ENOENT")) return "gone";
+    throw error;
+  }
+  try {
+    const value = JSON.parse(text) as Partial<LockInfo>;
+    if (typeof value.pid === "number" && typeof value.host === "string" && typeof value.startedAt === "string") {
+      return { pid: value.pid, host: value.host, startedAt: value.startedAt };
+    }
+  } catch {
+    // falls through: an empty or torn lock file
+  }
+  return "unreadable";
+}
+
+function ageOf(path: string, now: () => Date): number | undefined {
+  try {
+    return now().getTime() - statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signal 0 checks existence only; EPERM means the process exists but belongs to someone else. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error: unknown) {
+    return !isCode(error, "ESRCH");
+  }
+}
+
+function heldLock(lockPath: string, info: LockInfo, notice: string | undefined): HeldLock {
+  let released = false;
+  return {
+    path: lockPath,
+    info,
+    ...(notice !== undefined ? { notice } : {}),
+    release() {
+      if (released) return;
+      released = true;
+      const holder = readHolder(lockPath);
+      // Never remove a lock someone else took over (e.g. after ours was deleted by hand).
+      if (typeof holder === "object" && (holder.pid !== info.pid || holder.host !== info.host || holder.startedAt !== info.startedAt)) return;
+      removeIfPresent(lockPath);
+    },
+  };
+}
+
+function removeIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error: unknown) {
+    if (!isCode(error, "ENOENT")) throw error;
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
