@@ -84,3 +84,74 @@ export interface AzureReader {
   getVersion(id: string, options?: { replicationStatus?: boolean; signal?: AbortSignal }): Promise<VersionInfo | undefined>;
   listVersions(definitionId: string, signal?: AbortSignal): AsyncIterable<VersionInfo>;
 }
+
+/** What a created definition must carry; OS fields are explicit, never the API's defaults. */
+export interface DefinitionSpec {
+  id: string;
+  location: string;
+  osType: OsType;
+  osState: OsState;
+  hyperVGeneration: HyperVGeneration;
+  securityType: SecurityType;
+  architecture?: string;
+  publisher: string;
+  offer: string;
+  sku: string;
+  description?: string;
+  eula?: string;
+  releaseNoteUri?: string;
+  privacyStatementUri?: string;
+  endOfLifeDate?: string;
+  recommended?: { vCPUs?: { min?: number; max?: number }; memory?: { min?: number; max?: number } };
+  purchasePlan?: { name: string; publisher: string; product: string };
+  tags: Record<string, string>;
+}
+
+/** A target region of a version body, encryption included. */
+export interface VersionTargetRegion extends VersionRegion {
+  encryption?: {
+    osDiskImage?: { diskEncryptionSetId: string };
+    dataDiskImages?: { lun: number; diskEncryptionSetId: string }[];
+  };
+}
+
+/** The full body of a version create or update (sent whole: a PUT replaces). */
+export interface VersionSpec {
+  id: string;
+  /** The source image's region (the service requires it). */
+  location: string;
+  sourceId: string;
+  targetRegions: VersionTargetRegion[];
+  replicaCount?: number;
+  storageAccountType: StorageAccountType;
+  endOfLifeDate?: string;
+  excludeFromLatest?: boolean;
+  blockDeletionBeforeEndOfLife: boolean;
+  allowDeletionOfReplicatedLocations: boolean;
+  tags: Record<string, string>;
+}
+
+/** Waiting options for long-running operations, in real milliseconds. */
+export interface PollOptions {
+  updateIntervalInMs: number;
+  signal?: AbortSignal;
+}
+
+/** Reads plus the writes `run` and `cleanup` make; only handed out when a command asks for writes. */
+export interface AzureWriter extends AzureReader {
+  /** Creates a gallery and waits for it. */
+  createGallery(id: string, location: string, tags: Record<string, string>, options: PollOptions): Promise<GalleryInfo>;
+  /** Creates (or re-sends, idempotently) a definition and waits for it. */
+  createDefinition(spec: DefinitionSpec, options: PollOptions): Promise<DefinitionInfo>;
+  /**
+   * Sends a version PUT once, with no pipeline retry (a retried create could be sent twice), and
+   * resolves as soon as the service accepted it, with the serialized poller to make durable.
+   */
+  submitVersion(spec: VersionSpec, signal?: AbortSignal): Promise<{ poller: string }>;
+  /** Re-attaches to a version operation from its serialized poller and waits for it to end. */
+  pollVersion(poller: string, options: PollOptions): Promise<VersionInfo | undefined>;
+  /** Deletes a version and waits for it. */
+  deleteVersion(id: string, options: PollOptions): Promise<void>;
+  /** Deletes a managed image and waits for it. */
+  deleteImage(id: string, options: PollOptions): Promise<void>;
+}
