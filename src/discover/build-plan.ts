@@ -179,6 +179,15 @@ function mostCommonRegion(images: ManagedImage[]): string | undefined {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
 }
 
+/**
+ * The gallery's region: where it is when it exists, else the region most images are in (ties:
+ * alphabetical), which keeps most definitions beside their versions, as Microsoft advises.
+ */
+export function chooseGalleryRegion(images: ManagedImage[], existing: ExistingGallery | undefined): string {
+  if (existing) return shortRegion(existing.location);
+  return mostCommonRegion(images.filter((image) => !sourceProblem(image))) ?? mostCommonRegion(images) ?? "westeurope";
+}
+
 function limitWarnings(items: PlannedItem[], options: DiscoverOptions, galleryRegion: string): string[] {
   const warnings: string[] = [];
   const existingDefinitions = new Set((options.existing?.definitions ?? []).map((d) => d.name.toLowerCase()));
@@ -245,7 +254,7 @@ export function buildDiscoveredPlan(images: ManagedImage[], options: DiscoverOpt
   }
   skipped.sort((a, b) => a.id.localeCompare(b.id, "en"));
   const items = planItems(usable, options);
-  const galleryRegion = options.existing ? shortRegion(options.existing.location) : (mostCommonRegion(usable) ?? mostCommonRegion(images) ?? "westeurope");
+  const galleryRegion = chooseGalleryRegion(images, options.existing);
   const summary: DiscoverSummary = {
     images: images.length,
     migrations: items.length,

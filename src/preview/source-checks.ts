@@ -40,6 +40,11 @@ export function sourceProblem(image: ManagedImage): SourceProblem | undefined {
       remedy: "capture a generalized image (sysprep / waagent -deprovision) and migrate that one",
     };
   }
+  return sizeProblem(image);
+}
+
+/** Returns why the image is too large for a gallery version (a data disk or the whole), or undefined. */
+export function sizeProblem(image: ManagedImage): SourceProblem | undefined {
   const big = image.dataDisks.find((disk) => (disk.sizeGB ?? 0) > MAX_DATA_DISK_GB);
   if (big) {
     return {
