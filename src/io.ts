@@ -1,9 +1,11 @@
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 /** What a command may touch of the outside world; only main.ts builds it from `process`. */
 export interface Io {
   stdout: Writable;
   stderr: Writable;
+  /** Where a command may ask the user a question (`cleanup`'s confirmation); absent = never ask. */
+  stdin?: Readable & { isTTY?: boolean };
   /** Directory relative paths are resolved against. */
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;

@@ -67,6 +67,7 @@ export async function main(argv: string[], io?: Partial<Io>): Promise<number> {
   const ctx: Io = {
     stdout: io?.stdout ?? process.stdout,
     stderr: io?.stderr ?? process.stderr,
+    stdin: io ? io.stdin : process.stdin,
     cwd: io?.cwd ?? process.cwd(),
     env: io?.env ?? process.env,
     signal: io?.signal ?? signals!.signal,
