@@ -35,10 +35,11 @@ export function definitionMismatch(m: Migration, def: DefinitionInfo, image: Man
   const gen = imageGeneration(image);
   const defGen = def.hyperVGeneration ?? "V1";
   if (defGen !== gen) {
-    return `definition ${def.name} exists with Hyper-V generation ${defGen}, the image ${image.name} is ${gen}`;
+    // The service's own words (FACTS.md §4.2), said before any write instead of after a failed operation.
+    return `The resource with id '${image.id}' has a different Hypervisor generation ['${gen}'] than the parent gallery image Hypervisor generation ['${defGen}'] (definition ${def.name})`;
   }
   if (image.osType !== undefined && def.osType !== image.osType) {
-    return `definition ${def.name} exists with OS type ${def.osType}, the image ${image.name} is ${image.osType}`;
+    return `The resource with id '${image.id}' has a different OS type ['${image.osType}'] than the parent gallery image OS type generation ['${def.osType}'] (definition ${def.name})`;
   }
   if (def.osState !== (image.osState ?? "Generalized")) {
     return `definition ${def.name} exists with OS state ${def.osState}, the image is ${image.osState ?? "Generalized"}`;

@@ -139,7 +139,7 @@ async function planFromAzure(base: ItemPlan, reads: Reads, options: PlanOptions)
     }
   }
   if (!image) {
-    return blocked(found, `source managed image ${m.source.id} was not found`, "check the source id (subscription, resource group, name) and that you can read it, then fix `source` in the plan");
+    return blocked(found, `Source ${m.source.id} is not found. Please check source exists, and is in the same region as gallery image version being created`, "check the source id (subscription, resource group, name) and that you can read it, then fix `source` in the plan");
   }
   if (image.provisioningState !== "Succeeded") {
     return blocked(found, `source managed image is ${image.provisioningState}, not Succeeded`, "wait for the image to finish provisioning, then re-run");
