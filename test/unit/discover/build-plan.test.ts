@@ -132,3 +132,30 @@ describe("discover's plan", () => {
     assert.match(warnings[0]!, /1003 image definitions .* over the limit of 1000 .*--group-by name/);
   });
 });
+
+describe("discover's plan against the plan loader", () => {
+  it("validates without edits in both grouping modes, with tags, odd names and skipped images", async () => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { loadPlan } = await import("../../../src/plan/load.js");
+    const dir = await mkdtemp(join(tmpdir(), "acg-discover-"));
+    const images = [
+      image("web-2024-01", { tags: { env: "prod", "cost center": "42", flag: "true" } }),
+      image("web-2024-02"),
+      image("app_", { location: "northeurope", osType: "Windows", hyperVGeneration: undefined }),
+      image("app", { resourceGroup: "rg-b" }),
+      image("big", { osDiskSizeGB: 3000 }),
+    ];
+    for (const groupBy of ["image", "name"] as const) {
+      const { text } = buildDiscoveredPlan(images, options({ groupBy, targetRegions: ["northeurope", "swedencentral"] }));
+      const file = join(dir, `${groupBy}.yaml`);
+      await writeFile(file, text);
+      const plan = await loadPlan(file);
+      assert.equal(plan.migrations.length, 4, groupBy);
+      assert.deepEqual(plan.migrations.find((m) => m.source.name === "web-2024-01")!.tags, { env: "prod", "cost center": "42", flag: "true" });
+      const versions = plan.migrations.map((m) => `${m.definition.name}/${m.version.name}`);
+      assert.equal(new Set(versions).size, 4);
+    }
+  });
+});
