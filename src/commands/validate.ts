@@ -1,7 +1,8 @@
-import { InputError, UsageError, formatProblem } from "../errors.js";
+import { InputError, UsageError } from "../errors.js";
 import type { Problem } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeLine } from "../io.js";
+import { validationLines } from "../plan/format.js";
 import { validatePlanFile } from "../plan/load.js";
 import { parseFlags } from "./flags.js";
 
@@ -58,24 +59,9 @@ export async function validateCommand(argv: string[], io: Io): Promise<number> {
       warnings: result.warnings.map(toJson),
     });
   } else {
-    const lines = [
-      ...result.problems.map((p) => ({ p, text: formatProblem(p) })),
-      ...result.warnings.map((p) => ({ p, text: formatProblem({ ...p, message: `warning: ${p.message}` }) })),
-    ].sort((a, b) => a.p.line - b.p.line || a.p.column - b.p.column);
-    for (const { text } of lines) writeLine(io.stderr, text);
-    writeLine(io.stderr, summary(file, result.problems.length, result.warnings.length, result.plan?.migrations.length));
+    for (const line of validationLines(file, result)) writeLine(io.stderr, line);
   }
   return valid ? 0 : 2;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-function summary(file: string, problems: number, warnings: number, migrations: number | undefined): string {
-  const tail = warnings > 0 ? ` (${plural(warnings, "warning")})` : "";
-  if (problems === 0) return `${file}: valid, ${plural(migrations ?? 0, "migration")}${tail}`;
-  return `${file}: ${plural(problems, "problem")}${tail}`;
 }
 
 function toJson(problem: Problem): JsonProblem {

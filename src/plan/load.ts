@@ -43,7 +43,7 @@ export function validatePlanText(file: string, text: string, now: Date): PlanVal
   };
   if (source.problems.length > 0) return { problems: source.problems.map(toProblem), warnings: [] };
 
-  const schemaFindings = checkSchema(source.value);
+  const schemaFindings = checkSchema(source.value, source.rawText);
   const rules = checkRules(source.value, { now, positionOf: (path) => source.positionOf(path) });
   const problems = sortProblems(dedupe([...schemaFindings, ...rules.errors].map(toProblem)));
   const warnings = sortProblems(rules.warnings.map(toProblem));

@@ -34,18 +34,31 @@ const validate = ajv.compile(planSchema);
 // Which named definition a failing schema node is, so messages can be specific to it.
 const definitionOf = new Map<unknown, string>(Object.entries(planSchema.definitions).map(([name, node]) => [node, name]));
 
+/** The text a scalar was written as (`1.0`, where the value is the number 1), for hints. */
+export type RawText = (path: readonly PathSegment[]) => string | undefined;
+
 /** Checks the plain plan value against the schema and turns every ajv error into a human message. */
-export function checkSchema(value: unknown): Finding[] {
+export function checkSchema(value: unknown, rawText: RawText = () => undefined): Finding[] {
   if (validate(value)) return [];
+  const errors = validate.errors ?? [];
+  // `sourc:` gives "unknown field, did you mean `source`" and "missing `source`": the first says it all.
+  const suggested = new Set<string>();
+  for (const error of errors) {
+    if (error.keyword !== "additionalProperties") continue;
+    const allowed = Object.keys((error.parentSchema as SchemaNode | undefined)?.properties ?? {});
+    const guess = closest(String((error.params as Record<string, unknown>)["additionalProperty"]), allowed);
+    if (guess) suggested.add(`${error.instancePath}/${guess}`);
+  }
   const findings: Finding[] = [];
-  for (const error of validate.errors ?? []) {
-    const finding = describe(error);
+  for (const error of errors) {
+    if (error.keyword === "required" && suggested.has(`${error.instancePath}/${String((error.params as Record<string, unknown>)["missingProperty"])}`)) continue;
+    const finding = describe(error, rawText);
     if (finding) findings.push(finding);
   }
   return findings;
 }
 
-function describe(error: ErrorObject): Finding | undefined {
+function describe(error: ErrorObject, rawText: RawText): Finding | undefined {
   const path = pointerToPath(error.instancePath);
   const parent = error.parentSchema as SchemaNode | undefined;
   const definition = definitionOf.get(parent);
@@ -55,7 +68,10 @@ function describe(error: ErrorObject): Finding | undefined {
     case "if":
       return undefined; // the `then`/`else` branch reports the actual problem
     case "type":
-      return { path, message: typeMessage(definition, params["type"], data) };
+      if (path.length === 0 && (data === null || data === undefined)) {
+        return { path, message: "the plan is empty: it needs `version: 1` and a list of `migrations`" };
+      }
+      return { path, message: typeMessage(definition, params["type"], data, rawText(path)) };
     case "required": {
       const field = String(params["missingProperty"]);
       return { path: [...path, field], message: `missing required field \`${field}\`${requiredHint(path, field)}` };
@@ -104,8 +120,9 @@ function describe(error: ErrorObject): Finding | undefined {
   }
 }
 
-function describeValue(value: unknown): string {
+function describeValue(value: unknown, raw?: string): string {
   if (value === null || value === undefined) return "empty";
+  if (raw !== undefined && (typeof value === "number" || typeof value === "boolean")) return `${typeof value === "number" ? "a number" : "a boolean"} (${raw})`;
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   if (typeof value === "boolean") return `a boolean (${String(value)})`;
@@ -122,14 +139,15 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: "true or false",
 };
 
-function typeMessage(definition: string | undefined, expected: unknown, data: unknown): string {
-  const got = describeValue(data);
+function typeMessage(definition: string | undefined, expected: unknown, data: unknown, raw: string | undefined): string {
+  const got = describeValue(data, raw);
   if (definition === "source") return `must be a managed image resource id or a mapping {subscriptionId, resourceGroup, name}, not ${got}`;
   if (definition === "targetRegion") return `must be a region name or a mapping {name, replicaCount, storageAccountType, …}, not ${got}`;
   if (definition === "extraRegion") return `must be a region name or a mapping {name, displayName}, not ${got}`;
   const wanted = (Array.isArray(expected) ? expected : [expected]).map((t) => TYPE_NAMES[String(t)] ?? String(t)).join(" or ");
   // YAML reads `1.0` as a number and `yes` as a string; the fix is almost always quoting.
-  const hint = wanted === "a string" && (typeof data === "number" || typeof data === "boolean") ? `; quote it: "${String(data)}"` : "";
+  const written = raw ?? String(data);
+  const hint = wanted === "a string" && (typeof data === "number" || typeof data === "boolean") ? `; quote it: "${written}"` : "";
   return `must be ${wanted}, not ${got}${hint}`;
 }
 

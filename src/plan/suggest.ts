@@ -19,11 +19,11 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `input` (case-insensitive), or undefined when none is close enough to be
- * a plausible typo: at most a third of the input's length, and never more than 3 edits.
+ * a plausible typo: at most a quarter of the input's length (at least 1), and never more than 3 edits.
  */
 export function closest(input: string, candidates: Iterable<string>): string | undefined {
   const needle = input.toLowerCase();
-  const limit = Math.min(3, Math.max(1, Math.floor(needle.length / 3)));
+  const limit = Math.min(3, Math.max(1, Math.floor(needle.length / 4)));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

@@ -36,6 +36,8 @@ export interface YamlSource {
   problems: PositionedFinding[];
   /** Position of the node at `path`, or of the deepest node of it the file has. */
   positionOf(path: readonly PathSegment[], at?: "key" | "value"): Position;
+  /** The source text of the scalar at `path` (`1.0` where the value is the number 1), if it is one. */
+  rawText(path: readonly PathSegment[]): string | undefined;
 }
 
 const CORE_TAGS = new Set(
@@ -108,6 +110,11 @@ export function parseYamlSource(text: string): YamlSource {
   }
   const positionOf = (path: readonly PathSegment[], at: "key" | "value" = "value"): Position =>
     position(offsetOf(doc, path, at));
+  const rawText = (path: readonly PathSegment[]): string | undefined => {
+    const node = doc.getIn(path as PathSegment[], true);
+    if (!isScalar(node) || !node.range) return undefined;
+    return text.slice(node.range[0], node.range[1]).trim();
+  };
 
   // Tags: a plan is plain data; `!include`, `!!binary` and the like would mean something we ignore.
   const tagged: PositionedFinding[] = [];
@@ -122,12 +129,12 @@ export function parseYamlSource(text: string): YamlSource {
       const tag = (node as { tag?: string }).tag;
       if (tag !== undefined && !CORE_TAGS.has(tag)) {
         const offset = tagOffset(text, node.range?.[0] ?? 0, tag);
-        tagged.push({ path: [], position: position(offset), message: `custom tag \`${tag}\` is not allowed; write plain YAML values` });
+        tagged.push({ path: [], position: position(offset), message: `custom tag \`${shortTag(tag)}\` is not allowed; write plain YAML values` });
       }
     },
   });
   problems.push(...tagged);
-  if (problems.length > 0) return { value: undefined, problems: sortFindings(problems), positionOf };
+  if (problems.length > 0) return { value: undefined, problems: sortFindings(problems), positionOf, rawText };
 
   let value: unknown;
   try {
@@ -138,9 +145,9 @@ export function parseYamlSource(text: string): YamlSource {
       error instanceof ReferenceError && /alias/i.test(error.message)
         ? `aliases expand too much (${aliases} aliases; a plan may expand at most ${MAX_ALIAS_COUNT} nodes through one anchor)`
         : `YAML: ${messageOf(error)}`;
-    return { value: undefined, problems: [{ path: [], position: where, message }], positionOf };
+    return { value: undefined, problems: [{ path: [], position: where, message }], positionOf, rawText };
   }
-  return { value, problems, positionOf };
+  return { value, problems, positionOf, rawText };
 }
 
 function sortFindings(problems: PositionedFinding[]): PositionedFinding[] {
@@ -156,9 +163,13 @@ function yamlErrorMessage(code: string, message: string, text: string, offset: n
   return `YAML syntax error: ${message.split("\n")[0]!.replace(/\.$/, "")}`;
 }
 
+function shortTag(tag: string): string {
+  return tag.startsWith("tag:yaml.org,2002:") ? `!!${tag.slice("tag:yaml.org,2002:".length)}` : tag;
+}
+
 // The node's range starts at its value; the tag is written just before it (`!foo bar`).
 function tagOffset(text: string, valueOffset: number, tag: string): number {
-  const short = tag.startsWith("tag:yaml.org,2002:") ? `!!${tag.slice("tag:yaml.org,2002:".length)}` : tag;
+  const short = shortTag(tag);
   const found = text.lastIndexOf(short, valueOffset);
   return found >= 0 && valueOffset - found < 200 ? found : valueOffset;
 }
