@@ -60,10 +60,6 @@ interface EmulatorHandle {
   close(): Promise<void>;
 }
 
-interface EmulatorModule {
-  startEmulator(options: { port?: number; seed?: string; faults?: unknown; timeScale?: number; dataDir?: string }): Promise<EmulatorHandle>;
-}
-
 const CREDENTIAL_KINDS = ["default", "cli", "env", "managed-identity", "workload-identity", "client-secret", "emulator"];
 const CLOUD_NAMES = ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"];
 
@@ -135,8 +131,8 @@ export async function createAzureContext(
     const dataGiven = str(values, "emulator-data");
     const dataDir = dataGiven !== undefined ? resolve(io.cwd, dataGiven) : join(options.stateDir ?? io.cwd, ".acg-migrate", "emulator");
     // Loaded by URL so that commands without --emulator never load the emulator's code.
-    const mod = (await import(new URL("../emulator/index.js", import.meta.url).href)) as EmulatorModule;
-    emulator = await mod.startEmulator({ port: 0, seed, timeScale, dataDir });
+    const { startEmulator } = await import("../emulator/index.js");
+    emulator = await startEmulator({ port: 0, seed, timeScale, dataDir });
     armEndpoint = emulator.endpoint;
     caPem = emulator.caCert;
     credentialKind = "emulator";
