@@ -1,0 +1,245 @@
+/**
+ * The emulator's resources and operations, in memory, with their persistence in `--data-dir`.
+ * Operations are timelines on the simulated clock, applied lazily by `settle(now)` before each
+ * request: nothing runs in the background, so no timer keeps a closed emulator alive, and a
+ * restarted emulator continues the same timelines.
+ */
+import { randomUUID } from "node:crypto";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import type { RegionTimeline } from "./replication.js";
+
+/** A resource group the seed declares; galleries can only be created in one. */
+export interface ResourceGroupRecord {
+  subscriptionId: string;
+  name: string;
+  location: string;
+}
+
+/** A managed image (`Microsoft.Compute/images`), from the seed. */
+export interface ImageRecord {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  tags: Record<string, string>;
+  osType: "Linux" | "Windows";
+  osState: "Generalized" | "Specialized";
+  hyperVGeneration?: "V1" | "V2";
+  osDiskSizeGB: number;
+  dataDisks: { lun: number; sizeGB: number }[];
+  provisioningState: string;
+  zoneResilient: boolean;
+  sourceVirtualMachine?: string;
+  operationId?: string;
+}
+
+/** What galleries, definitions and versions share: the ARM envelope and a properties bag as the service stores it. */
+export interface GalleryFamilyRecord {
+  kind: "gallery" | "definition" | "version";
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  /** As sent (ARM keeps the caller's spelling of `location`). */
+  location: string;
+  tags?: Record<string, string>;
+  /** Normalised, read-only fields filled in; `provisioningState` is kept apart. */
+  properties: Record<string, unknown>;
+  provisioningState: string;
+  /** The operation currently changing this resource, if any. */
+  operationId?: string;
+  /** Versions: the managed image it was made from (`storageProfile.source.id`). */
+  sourceId?: string;
+  /** Versions: the current replication's regions. */
+  replication?: RegionTimeline[];
+  /** Versions: disk images derived from the source, shown once a replication succeeded. */
+  diskImages?: Record<string, unknown>;
+  diskImagesShown?: boolean;
+}
+
+/** One long-running operation, with its planned outcome. */
+export interface OperationRecord {
+  name: string;
+  subscriptionId: string;
+  /** Short region name used in the status URL. */
+  location: string;
+  /** `caps` = gallery RP `capsOperations`, `compute` = Compute RP `operations` (managed images). */
+  family: "caps" | "compute";
+  action: "create" | "update" | "delete";
+  resourceKey: string;
+  resourceKind: "image" | "gallery" | "definition" | "version";
+  apiVersion: string;
+  startTime: number;
+  endTime: number;
+  done: boolean;
+  outcome: "Succeeded" | "Failed" | "Canceled";
+  error?: { code: string; message: string };
+}
+
+/** What `--data-dir` keeps between runs. */
+export interface StoreSnapshot {
+  format: 1;
+  simulatedNow: number;
+  resourceGroups: ResourceGroupRecord[];
+  images: ImageRecord[];
+  galleries: GalleryFamilyRecord[];
+  definitions: GalleryFamilyRecord[];
+  versions: GalleryFamilyRecord[];
+  operations: OperationRecord[];
+}
+
+/** Lower-cased key of a resource id: ARM paths are case-insensitive. */
+export function keyOf(id: string): string {
+  return id.toLowerCase();
+}
+
+/** Resources, resource groups and operations of one emulator. */
+export class Store {
+  readonly resourceGroups = new Map<string, ResourceGroupRecord>();
+  readonly images = new Map<string, ImageRecord>();
+  readonly galleries = new Map<string, GalleryFamilyRecord>();
+  readonly definitions = new Map<string, GalleryFamilyRecord>();
+  readonly versions = new Map<string, GalleryFamilyRecord>();
+  readonly operations = new Map<string, OperationRecord>();
+  private readonly pending = new Set<string>();
+  private nextDue = Number.POSITIVE_INFINITY;
+  /** Called after every change, so the owner can schedule a save. */
+  onChange: () => void = () => {};
+
+  /** Adds a resource group (seed). */
+  addResourceGroup(rg: ResourceGroupRecord): void {
+    this.resourceGroups.set(`${rg.subscriptionId}/${rg.name}`.toLowerCase(), rg);
+  }
+
+  /** The resource group, when the seed declared it. */
+  resourceGroup(subscriptionId: string, name: string): ResourceGroupRecord | undefined {
+    return this.resourceGroups.get(`${subscriptionId}/${name}`.toLowerCase());
+  }
+
+  /** Starts an operation that ends at `endTime` (simulated) with `outcome`. */
+  startOperation(op: Omit<OperationRecord, "name" | "done">): OperationRecord {
+    const record: OperationRecord = { ...op, name: randomUUID(), done: false };
+    this.operations.set(record.name, record);
+    this.pending.add(record.name);
+    this.nextDue = Math.min(this.nextDue, record.endTime);
+    this.onChange();
+    return record;
+  }
+
+  /** Ends a running operation now with another outcome (a version deleted while replicating). */
+  cancelOperation(name: string | undefined, now: number): void {
+    const op = name === undefined ? undefined : this.operations.get(name);
+    if (!op || op.done) return;
+    op.done = true;
+    op.outcome = "Canceled";
+    op.endTime = now;
+    op.error = { code: "OperationCanceled", message: "The operation was canceled because the resource was deleted." };
+    this.pending.delete(op.name);
+  }
+
+  /** Applies every operation that has ended by `now` (simulated), in the order they ended. */
+  settle(now: number): void {
+    if (now < this.nextDue) return;
+    const due = [...this.pending].map((n) => this.operations.get(n)!).filter((op) => op.endTime <= now);
+    due.sort((a, b) => a.endTime - b.endTime);
+    for (const op of due) {
+      this.pending.delete(op.name);
+      op.done = true;
+      this.apply(op);
+    }
+    this.nextDue = Math.min(...[...this.pending].map((n) => this.operations.get(n)!.endTime), Number.POSITIVE_INFINITY);
+    if (due.length > 0) this.onChange();
+  }
+
+  private apply(op: OperationRecord): void {
+    const map = this.mapOf(op.resourceKind);
+    const rec = map.get(op.resourceKey);
+    if (!rec || rec.operationId !== op.name) return;
+    rec.operationId = undefined;
+    if (op.action === "delete") {
+      if (op.outcome === "Succeeded") map.delete(op.resourceKey);
+      else rec.provisioningState = "Failed";
+      return;
+    }
+    rec.provisioningState = op.outcome === "Succeeded" ? "Succeeded" : "Failed";
+    if (op.outcome === "Succeeded" && "diskImages" in rec && rec.diskImages !== undefined) rec.diskImagesShown = true;
+  }
+
+  private mapOf(kind: OperationRecord["resourceKind"]): Map<string, { operationId?: string | undefined; provisioningState: string; diskImages?: unknown; diskImagesShown?: boolean }> {
+    switch (kind) {
+      case "image":
+        return this.images;
+      case "gallery":
+        return this.galleries;
+      case "definition":
+        return this.definitions;
+      case "version":
+        return this.versions;
+    }
+  }
+
+  /** Whether an operation is still running at `now` (before settle has applied it). */
+  isRunning(name: string | undefined): boolean {
+    return name !== undefined && this.pending.has(name);
+  }
+
+  /** Everything, for `--data-dir`. */
+  snapshot(simulatedNow: number): StoreSnapshot {
+    return {
+      format: 1,
+      simulatedNow,
+      resourceGroups: [...this.resourceGroups.values()],
+      images: [...this.images.values()],
+      galleries: [...this.galleries.values()],
+      definitions: [...this.definitions.values()],
+      versions: [...this.versions.values()],
+      operations: [...this.operations.values()],
+    };
+  }
+
+  /** A store holding a snapshot's contents. */
+  static fromSnapshot(s: StoreSnapshot): Store {
+    const store = new Store();
+    for (const rg of s.resourceGroups) store.addResourceGroup(rg);
+    for (const r of s.images) store.images.set(keyOf(r.id), r);
+    for (const r of s.galleries) store.galleries.set(keyOf(r.id), r);
+    for (const r of s.definitions) store.definitions.set(keyOf(r.id), r);
+    for (const r of s.versions) store.versions.set(keyOf(r.id), r);
+    for (const op of s.operations) {
+      store.operations.set(op.name, op);
+      if (!op.done) {
+        store.pending.add(op.name);
+        store.nextDue = Math.min(store.nextDue, op.endTime);
+      }
+    }
+    return store;
+  }
+}
+
+/** Writes a file atomically (temp file, fsync, rename), so a crash leaves the old or the new copy. */
+export function writeFileAtomic(path: string, data: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** Reads a snapshot written by `writeFileAtomic`, or undefined when there is none. */
+export function readSnapshot(path: string): StoreSnapshot | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  const parsed = JSON.parse(text) as StoreSnapshot;
+  if (parsed.format !== 1) throw new Error(`${path}: unknown emulator state format ${String(parsed.format)}`);
+  return parsed;
+}
