@@ -249,7 +249,7 @@ export function buildDiscoveredPlan(images: ManagedImage[], options: DiscoverOpt
   const usable: ManagedImage[] = [];
   for (const image of images) {
     const problem = sourceProblem(image);
-    if (problem) skipped.push({ id: image.id, reason: `${problem.reason} (${problem.remedy})` });
+    if (problem) skipped.push({ id: image.id, reason: `${problem.reason}; ${problem.remedy}` });
     else usable.push(image);
   }
   skipped.sort((a, b) => a.id.localeCompare(b.id, "en"));

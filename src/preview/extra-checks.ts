@@ -13,6 +13,8 @@ function block(item: ItemPlan, reason: string, remedy: string): void {
   item.action = "blocked";
   item.reason = reason;
   item.remedy = remedy;
+  // The planner's notes describe what would have been created; for a blocked item they mislead.
+  item.notes = item.notes.filter((note) => !/will be created|adds source region|is created once/.test(note));
 }
 
 /** Blocks items whose source is over the size limits, or whose new definition's identifier is taken; reads only. */
