@@ -300,7 +300,7 @@ function crossRules(
   warnings: Finding[],
 ): void {
   const where = (index: number, ...rest: PathSegment[]): string => `migrations[${index}] (line ${positionOf(["migrations", index, ...rest]).line})`;
-  const versions = new Map<string, number>();
+  const versions = new Map<string, MergedMigration>();
   const reportedFirst = new Set<number>();
   const definitions = new Map<string, MergedMigration>();
   const identifiers = new Map<string, MergedMigration>();
@@ -313,19 +313,19 @@ function crossRules(
     const definitionName = String(m.definition["name"]);
 
     const firstVersion = versions.get(id.version);
-    if (firstVersion === undefined) versions.set(id.version, m.index);
+    if (firstVersion === undefined) versions.set(id.version, m);
     else {
       // Both ends are reported: either one may be the typo.
-      if (!reportedFirst.has(firstVersion)) {
-        reportedFirst.add(firstVersion);
+      if (!reportedFirst.has(firstVersion.index)) {
+        reportedFirst.add(firstVersion.index);
         errors.push({
-          path: ["migrations", firstVersion, "version", "name"],
-          message: `version ${versionName} of definition \`${definitionName}\` is also the target of ${where(m.index, "version", "name")}`,
+          path: ["migrations", firstVersion.index, "version", "name"],
+          message: `version ${String(firstVersion.version["name"])} of definition \`${String(firstVersion.definition["name"])}\` is also the target of ${where(m.index, "version", "name")}`,
         });
       }
       errors.push({
         path: ["migrations", m.index, "version", "name"],
-        message: `version ${versionName} of definition \`${definitionName}\` is already the target of ${where(firstVersion, "version", "name")}`,
+        message: `version ${versionName} of definition \`${definitionName}\` is already the target of ${where(firstVersion.index, "version", "name")}`,
       });
     }
 
