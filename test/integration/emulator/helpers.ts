@@ -1,4 +1,5 @@
 /** Shared set-up of the emulator integration tests: an emulator and an unmodified SDK client on it. */
+import { request as httpsRequest } from "node:https";
 import { ComputeManagementClient } from "@azure/arm-compute";
 import type { TokenCredential } from "@azure/core-auth";
 import { startEmulator } from "../../../src/emulator/index.js";
@@ -71,3 +72,27 @@ export async function startTest(options: EmulatorOptions = {}): Promise<{ emulat
 
 /** Fast polling for pollers. */
 export const FAST = { updateIntervalInMs: 5 } as const;
+
+/** One raw HTTPS request to the emulator (for what the SDK hides: headers, error targets, bodies). */
+export function arm(
+  emulator: EmulatorHandle,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = { authorization: "Bearer test-token" },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
+  return new Promise((resolvePromise, reject) => {
+    const url = new URL(path, emulator.endpoint);
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpsRequest(url, { method, ca: emulator.caCert, headers: { ...headers, ...(text ? { "content-type": "application/json" } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: raw ? (JSON.parse(raw) as unknown) : undefined });
+      });
+    });
+    req.on("error", reject);
+    req.end(text);
+  });
+}
