@@ -48,7 +48,7 @@ export function acquireLock(lockPath: string, statePath: string, now: () => Date
     if (isAlive(holder.pid)) {
       throw new InputError(
         `state ${statePath} is locked by a run in progress: pid ${holder.pid} on host ${holder.host} since ${holder.startedAt}; ` +
-          `wait for it to finish or stop it (Ctrl-C saves its state)`,
+          `wait for it to finish or stop it (Ctrl-C saves its state); if pid ${holder.pid} is not acg-migrate, the lock is stale: delete ${lockPath}`,
       );
     }
     notice = `took over the lock of pid ${holder.pid} on host ${holder.host} (since ${holder.startedAt}), which is no longer running`;

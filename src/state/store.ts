@@ -43,6 +43,7 @@ export class StateStore {
   #linesSinceCheckpoint = 0;
   #broken: unknown;
   #closed = false;
+  #abandoned = false;
   #closing: Promise<void> | undefined;
 
   private constructor(path: string, doc: StateDocument, journal: FileHandle, lock: HeldLock, notices: string[], options: StateStoreOptions) {
@@ -121,7 +122,8 @@ export class StateStore {
 
   /** Durable before it resolves: appended to `<path>.journal` and fsynced. Calls are serialized in call order. */
   put(item: ItemState): Promise<void> {
-    const record = withoutUndefined(structuredClone(item));
+    // What the journal will hold, exactly: JSON drops undefined fields at every depth.
+    const record = jsonCopy(item);
     return this.#enqueue(async () => {
       await checkItem(record);
       await this.#append({ op: "put", at: this.#now().toISOString(), item: record });
@@ -130,15 +132,18 @@ export class StateStore {
 
   /** Merges `patch` into the item `key` (which must exist), sets `updatedAt`, and makes it durable. */
   patch(key: string, patch: Partial<ItemState>): Promise<ItemState> {
-    const changes = structuredClone(patch);
+    const changes = jsonCopy(patch);
+    // A field patched to undefined is removed, so `{ poller: undefined }` clears it.
+    const cleared = Object.keys(patch).filter((name) => (patch as Record<string, unknown>)[name] === undefined && name !== "key");
     return this.#enqueue(async () => {
       const current = this.#doc.items[key];
       if (!current) throw new Error(`state ${this.path} has no item ${key} to patch`);
       const at = this.#now().toISOString();
-      const merged = withoutUndefined({ ...current, ...changes, key, updatedAt: at });
+      const merged: ItemState = { ...current, ...changes, key, updatedAt: at };
+      for (const name of cleared) delete (merged as unknown as Record<string, unknown>)[name];
       await checkItem(merged);
       await this.#append({ op: "put", at, item: merged });
-      return structuredClone(merged);
+      return jsonCopy(merged);
     });
   }
 
@@ -157,6 +162,7 @@ export class StateStore {
 
   /** checkpoint + release the lock; idempotent. */
   close(): Promise<void> {
+    if (this.#abandoned) return Promise.resolve();
     this.#closing ??= (async () => {
       // Queued behind every pending write; runs even when a journal append failed, since the
       // in-memory view only ever holds what was made durable, and rewriting it heals the journal.
@@ -175,6 +181,8 @@ export class StateStore {
 
   /** Releases the lock without checkpointing (for a second Ctrl-C: the journal already holds everything). */
   abandon(): void {
+    if (this.#abandoned) return;
+    this.#abandoned = true;
     this.#closed = true;
     this.#lock.release();
     void this.#journal.close().catch(() => undefined);
@@ -311,8 +319,8 @@ function normaliseEndpoint(endpoint: string): string {
   return endpoint.trim().replace(/\/+$/, "").toLowerCase();
 }
 
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function isCode(error: unknown, code: string): boolean {

@@ -189,6 +189,16 @@ describe("StateStore", () => {
     await assert.rejects(store.put(item("late")), /closed/);
   });
 
+  it("stores what JSON can hold: nested undefined fields vanish instead of failing validation", async () => {
+    const path = freshPath();
+    const store = await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" });
+    await store.put(item("a", 1, { status: "failed", lastError: { code: "Timeout", message: "slow", statusCode: undefined, transient: true, remedy: undefined } }));
+    assert.deepEqual(store.get("a")?.lastError, { code: "Timeout", message: "slow", transient: true });
+    store.abandon();
+    await store.close(); // after abandon: nothing more to do, and no error
+    assert.deepEqual((await readState(path))?.items["a"]?.lastError, { code: "Timeout", message: "slow", transient: true });
+  });
+
   it("refuses to write an item that would make the state unreadable", async () => {
     const path = freshPath();
     const store = await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" });
