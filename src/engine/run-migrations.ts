@@ -2,6 +2,7 @@
  * A whole run: plan every item (read-only), then migrate the ones that need work under the
  * scheduling rules, recording every transition durably. Item failures are results, not throws.
  */
+import { setMaxListeners } from "node:events";
 import type { AzureWriter } from "../azure/port.js";
 import type { Migration, Plan } from "../plan/types.js";
 import type { ItemState, StateDocument } from "../state/types.js";
@@ -49,6 +50,8 @@ export async function runMigrations(
   state: StateWriter & { readonly document: Readonly<StateDocument> },
   options: RunOptions,
 ): Promise<RunResult> {
+  // Every wait and request of every item listens to the one Ctrl-C signal.
+  setMaxListeners(0, options.signal);
   const plans = await planMigrations(plan, writer, state.document as StateDocument, {
     signal: options.signal,
     retryFailed: options.retryFailed,
