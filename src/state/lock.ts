@@ -24,37 +24,64 @@ const UNREADABLE_GRACE_MS = 10_000;
 /** Takes `<state>.lock` with O_EXCL, taking over a lock whose process on this host is gone. */
 export function acquireLock(lockPath: string, statePath: string, now: () => Date): HeldLock {
   const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: now().toISOString() };
-  let notice: string | undefined;
-  // Two rounds: the first may find a stale lock and remove it; the second must then succeed.
-  for (let round = 0; round < 2; round++) {
-    if (tryCreate(lockPath, info)) return heldLock(lockPath, info, notice);
+  // A few rounds: a lock may vanish, or change hands, between our looking and our acting.
+  for (let round = 0; round < 4; round++) {
+    if (tryCreate(lockPath, info)) return heldLock(lockPath, info, undefined);
     const holder = readHolder(lockPath);
     if (holder === "gone") continue;
+    let notice: string;
     if (holder === "unreadable") {
       const ageMs = ageOf(lockPath, now);
       if (ageMs !== undefined && ageMs < UNREADABLE_GRACE_MS) {
         throw new InputError(`state ${statePath} is locked by a run that is starting (${lockPath} is being written); try again in a few seconds`);
       }
       notice = `took over the unreadable lock ${lockPath} (a run that crashed while taking it)`;
-      removeIfPresent(lockPath);
-      continue;
-    }
-    if (holder.host !== info.host) {
+    } else if (holder.host !== info.host) {
       throw new InputError(
         `state ${statePath} is locked by pid ${holder.pid} on host ${holder.host} since ${holder.startedAt}; ` +
           `acg-migrate cannot tell from here whether that run is still going. If you are sure it is not, delete ${lockPath} and try again`,
       );
-    }
-    if (isAlive(holder.pid)) {
+    } else if (isAlive(holder.pid)) {
       throw new InputError(
         `state ${statePath} is locked by a run in progress: pid ${holder.pid} on host ${holder.host} since ${holder.startedAt}; ` +
           `wait for it to finish or stop it (Ctrl-C saves its state); if pid ${holder.pid} is not acg-migrate, the lock is stale: delete ${lockPath}`,
       );
+    } else {
+      notice = `took over the lock of pid ${holder.pid} on host ${holder.host} (since ${holder.startedAt}), which is no longer running`;
     }
-    notice = `took over the lock of pid ${holder.pid} on host ${holder.host} (since ${holder.startedAt}), which is no longer running`;
-    removeIfPresent(lockPath);
+    if (takeOver(lockPath, holder, info, now)) return heldLock(lockPath, info, notice);
   }
-  throw new InputError(`state ${statePath}: another run took the lock ${lockPath} at the same moment; try again`);
+  throw new InputError(`state ${statePath}: other runs are taking the lock ${lockPath} at the same moment; try again`);
+}
+
+/**
+ * Replaces a stale lock under a second O_EXCL guard file, so that two runs finding the same stale
+ * lock cannot both remove it (the second would delete the first one's fresh lock). Returns false
+ * when the lock changed hands meanwhile and must be judged again.
+ */
+function takeOver(lockPath: string, judged: LockInfo | "unreadable", info: LockInfo, now: () => Date): boolean {
+  const guard = `${lockPath}.takeover`;
+  if (!tryCreate(guard, info)) {
+    const ageMs = ageOf(guard, now);
+    // A guard outlives its takeover only when that run crashed in those few instructions.
+    if (ageMs !== undefined && ageMs >= UNREADABLE_GRACE_MS) {
+      removeIfPresent(guard);
+      return false;
+    }
+    throw new InputError(`another run is taking over the stale lock ${lockPath} right now; try again in a few seconds`);
+  }
+  try {
+    if (!sameHolder(readHolder(lockPath), judged)) return false;
+    removeIfPresent(lockPath);
+    return tryCreate(lockPath, info);
+  } finally {
+    removeIfPresent(guard);
+  }
+}
+
+function sameHolder(a: LockInfo | "gone" | "unreadable", b: LockInfo | "unreadable"): boolean {
+  if (typeof a === "string" || typeof b === "string") return a === b;
+  return a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt;
 }
 
 function tryCreate(lockPath: string, info: LockInfo): boolean {

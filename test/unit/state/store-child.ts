@@ -23,7 +23,13 @@ function record(key: string, attempts: number): ItemState {
   };
 }
 
-const store = await StateStore.open(path, { armEndpoint: "https://127.0.0.1:8443", plan: "p.yaml", checkpointEvery: Number(every ?? 200) });
+let store: StateStore;
+try {
+  store = await StateStore.open(path, { armEndpoint: "https://127.0.0.1:8443", plan: "p.yaml", checkpointEvery: Number(every ?? 200) });
+} catch (error: unknown) {
+  process.stdout.write(`refused ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(3);
+}
 process.stdout.write(`ready ${store.notices.join(" | ")}\n`);
 if (mode === "hold") {
   process.stdin.resume();

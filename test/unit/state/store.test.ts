@@ -267,6 +267,27 @@ describe("StateStore", () => {
     await store.close();
   });
 
+  it("lets exactly one of several runs take over the same stale lock", async () => {
+    const path = freshPath();
+    await (await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" })).close();
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: dead, host: hostname(), startedAt: "2026-01-01T00:00:00.000Z" }));
+    const children = Array.from({ length: 5 }, () => spawn(process.execPath, [CHILD, "hold", path], { stdio: ["pipe", "pipe", "inherit"] }));
+    const exits = children.map((child) => new Promise<number | null>((resolve) => child.on("exit", resolve)));
+    const firstLines = await Promise.all(
+      children.map((child) => new Promise<string>((resolve) => createInterface({ input: child.stdout }).once("line", resolve))),
+    );
+    const winners = firstLines.filter((line) => line.startsWith("ready"));
+    assert.equal(winners.length, 1, firstLines.join("\n"));
+    assert.match(winners[0]!, /took over the lock of pid/);
+    for (const line of firstLines.filter((l) => !l.startsWith("ready"))) {
+      assert.match(line, /^refused (state .* is locked by a run in progress|another run is taking over the stale lock)/);
+    }
+    for (const child of children) child.stdin.end();
+    const codes = await Promise.all(exits);
+    assert.deepEqual(codes.sort(), [0, 3, 3, 3, 3]);
+  });
+
   it("respects a lock from another host and tells how to remove it", async () => {
     const path = freshPath();
     await (await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" })).close();
