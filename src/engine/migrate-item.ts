@@ -311,7 +311,9 @@ class ItemRun {
     const m = this.#m;
     this.#checkDeadline("submitting the version");
     // Durable before the PUT: a crash from here on makes the next run read before writing.
-    await ctx.state.patch(m.key, { status: "submitting", poller: undefined, ...(this.#plan.action === "retry" || this.#plan.action === "re-attach" ? {} : { action }) });
+    // The recorded action stays the planner's word, unless what exists turned an adopt into an update.
+    const recorded = this.#plan.action === "adopt" && action === "update" ? { action } : {};
+    await ctx.state.patch(m.key, { status: "submitting", poller: undefined, ...recorded });
     ctx.crash("submitting");
     ctx.progress(m, action === "update" ? "updating version" : "creating version");
     let poller: string;

@@ -30,7 +30,7 @@ export interface SeedDefinitionSpec {
   publisher: string;
   offer: string;
   sku: string;
-  versions?: { name: string; source: string }[];
+  versions?: { name: string; source: string; failed?: boolean }[];
 }
 
 /** The id of a seeded image. */
@@ -72,6 +72,7 @@ export function seedYaml(images: SeedImageSpec[], gallery?: { name: string; defi
         lines.push("                versions:");
         for (const v of d.versions) {
           lines.push(`                  - name: ${v.name}`, `                    source: ${v.source}`, "                    targetRegions: [westeurope]");
+          if (v.failed) lines.push("                    provisioningState: Failed");
         }
       }
     }
@@ -85,6 +86,8 @@ export interface PlanItemSpec {
   version: string;
   offer?: string;
   sku?: string;
+  /** This item's own target regions (default: the plan's defaults). */
+  regions?: string[];
 }
 
 /** Plan YAML: every item into gallery `gallery` (created when missing), two target regions. */
@@ -114,6 +117,7 @@ export function planYaml(items: PlanItemSpec[], options: { gallery?: string; reg
       `      sku: ${i.sku ?? "sku1"}`,
       "    version:",
       `      name: ${i.version}`,
+      ...(i.regions ? [`      targetRegions: [${i.regions.join(", ")}]`] : []),
     ]),
     "",
   ].join("\n");
