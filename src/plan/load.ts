@@ -59,7 +59,7 @@ export async function loadPlan(file: string, options: LoadPlanOptions = {}): Pro
   const result = await validatePlanFile(file, options);
   if (!result.plan) {
     const count = result.problems.length;
-    throw new InputError(`${file}: ${count} problem${count === 1 ? "" : "s"}; run \`acg-migrate validate ${file}\` for details`, result.problems);
+    throw new InputError(`${file}: invalid plan (${count} problem${count === 1 ? "" : "s"})`, result.problems);
   }
   return result.plan;
 }
