@@ -59,6 +59,10 @@ export class StateStore {
 
   /** Opens (creating if missing) the state at `path`, takes the lock, applies the journal. */
   static async open(path: string, options: StateStoreOptions): Promise<StateStore> {
+    return asInputError(path, "open", () => StateStore.#open(path, options));
+  }
+
+  static async #open(path: string, options: StateStoreOptions): Promise<StateStore> {
     const now = options.now ?? (() => new Date());
     const notices: string[] = [];
     const notice = (message: string): void => {
@@ -243,6 +247,10 @@ export class StateStore {
 
 /** Reads the state without locking (status, report, plan): document + journal; undefined when the file does not exist. */
 export async function readState(path: string): Promise<StateDocument | undefined> {
+  return asInputError(path, "read", () => readStateFiles(path));
+}
+
+async function readStateFiles(path: string): Promise<StateDocument | undefined> {
   // A checkpoint between reading the document and its journal would hide the entries it folded
   // in; the document's inode changes on every checkpoint, so read again when it did.
   for (let attempt = 0; ; attempt++) {
@@ -321,6 +329,19 @@ function normaliseEndpoint(endpoint: string): string {
 
 function jsonCopy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** File-system refusals (permissions, read-only disk, a file where a directory should be) are the user's to fix: exit 2, not a crash. */
+async function asInputError<T>(path: string, verb: string, task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (error: unknown) {
+    const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+    if (typeof code === "string" && ["EACCES", "EPERM", "EROFS", "ENOSPC", "ENOTDIR", "EISDIR", "ELOOP", "ENAMETOOLONG", "ENOENT", "EEXIST"].includes(code)) {
+      throw new InputError(`cannot ${verb} the state ${path}: ${error instanceof Error ? error.message : code}`, [], { cause: error });
+    }
+    throw error;
+  }
 }
 
 function isCode(error: unknown, code: string): boolean {

@@ -80,7 +80,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("acg-migrate status", () => {
+// Each test spawns the CLI on its own files; running them side by side keeps the file fast.
+describe("acg-migrate status", { concurrency: true }, () => {
   it("shows counts and a table on stderr, pending plan items included, and exits 1 when an item failed", async () => {
     const result = await cli(["status", "migrations.yaml"], dir);
     assert.equal(result.code, 1, result.stderr);
@@ -155,7 +156,7 @@ describe("acg-migrate status", () => {
   });
 });
 
-describe("acg-migrate report", () => {
+describe("acg-migrate report", { concurrency: true }, () => {
   it("renders the table on stdout by default", async () => {
     const result = await cli(["report", "migrations.yaml"], dir);
     assert.equal(result.code, 1);

@@ -235,6 +235,14 @@ describe("StateStore", () => {
     await assert.rejects(readState(path), (e: unknown) => e instanceof InputError && e.message.includes("/items/a") && e.message.includes(path));
   });
 
+  it("reports a state path it cannot use as an input error, not a crash", async () => {
+    const path = freshPath();
+    await (await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" })).close();
+    const under = join(path, "nested.state.json");
+    await assert.rejects(StateStore.open(under, { armEndpoint: ENDPOINT, plan: "p.yaml" }), (e: unknown) => e instanceof InputError && e.message.startsWith(`cannot open the state ${under}: `));
+    await assert.rejects(readState(under), (e: unknown) => e instanceof InputError && e.message.startsWith(`cannot read the state ${under}: ENOTDIR`));
+  });
+
   it("refuses a lock held by a live process, naming its pid, host and start time", async () => {
     const path = freshPath();
     const holder = await startChild(["hold", path]);
