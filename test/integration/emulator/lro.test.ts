@@ -19,8 +19,8 @@ describe("emulator long-running operations as recorded", () => {
   let emulator: EmulatorHandle;
   before(async () => {
     const faults = quietFaults();
-    // ×6000 with a 60-minute base: a version replicates in ~0.6 s real, long enough to watch it.
-    ({ emulator } = await startTest({ faults: { ...faults, replication: { ...faults.replication, baseMinutes: 60 } } }));
+    // ×6000 with a 120-minute base: a version replicates in ~1.2 s real, long enough to watch it.
+    ({ emulator } = await startTest({ faults: { ...faults, replication: { ...faults.replication, baseMinutes: 120 } } }));
   });
   after(async () => {
     await emulator.close();
@@ -102,7 +102,7 @@ describe("emulator long-running operations as recorded", () => {
     assert.equal(op.status, "Succeeded");
     // The simulated duration stays within the model's bounds for a small image in three regions.
     const minutes = (Date.parse(op.endTime) - Date.parse(op.startTime)) / 60_000;
-    assert.ok(minutes >= 60 && minutes < 80, `${minutes} simulated minutes`);
+    assert.ok(minutes >= 120 && minutes < 140, `${minutes} simulated minutes`);
   });
 
   it("answers an update with 200 Updating, and a delete with 202, Azure-AsyncOperation and a monitor Location", async () => {
