@@ -86,4 +86,20 @@ describe("run: items that must fail", () => {
     assert.ok(Object.values(stats.creates).every((n) => n === 1), JSON.stringify(stats.creates));
     assert.deepEqual(stats.ruleViolations, []);
   });
+
+  it("fails an item whose deadline passes as transient, and the next run re-attaches and finishes it", async () => {
+    const plan = write(tmp.dir, "slow.yaml", planYaml([{ image: "img-ok2", definition: "def-slow", version: "1.0.0" }]));
+    const timedOut = await runInProcess(["run", plan, "--item-timeout", "0.5", ...emulatorFlags(emulator)], tmp.dir);
+    assert.equal(timedOut.code, 1, timedOut.stderr);
+    const state = await readState(join(tmp.dir, "slow.state.json"));
+    const item = Object.values(state?.items ?? {})[0];
+    assert.equal(item?.status, "failed");
+    assert.equal(item?.lastError?.code, "Timeout");
+    assert.equal(item?.lastError?.transient, true);
+    const resumed = await runInProcess(["run", plan, ...emulatorFlags(emulator)], tmp.dir);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const id = Object.keys(emulator.stats().creates).find((k) => k.endsWith("/def-slow/versions/1.0.0"));
+    assert.ok(id);
+    assert.equal(emulator.stats().creates[id], 1);
+  });
 });
