@@ -1,9 +1,11 @@
+import { isAbsolute, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeLine } from "../io.js";
 import { loadReport, reportExitCode } from "../report/load-report.js";
 import { renderJson } from "../report/render-json.js";
 import { renderTable } from "../report/render-table.js";
+import { inspectLock } from "../state/lock.js";
 import { parseFlags } from "./flags.js";
 
 const HELP = `usage: acg-migrate status [<plan>] [--state FILE] [--json]
@@ -34,10 +36,19 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
   } else {
     writeLine(io.stderr, `state ${statePath} (last written ${document.updatedAt})`);
     writeLine(io.stderr, `plan ${report.plan}, ARM endpoint ${report.armEndpoint}`);
+    const lock = inspectLock(isAbsolute(statePath) ? statePath : resolve(io.cwd, statePath));
+    if (lock) writeLine(io.stderr, lockLine(lock));
     io.stderr.write(renderTable(report));
     if (report.counts.failed + report.counts.blocked > 0) {
       writeLine(io.stderr, `full messages and remedies: acg-migrate report ${positionals[0] ?? `--state ${statePath}`} --format markdown`);
     }
   }
   return reportExitCode(report);
+}
+
+function lockLine(lock: NonNullable<ReturnType<typeof inspectLock>>): string {
+  const who = `pid ${lock.pid} on host ${lock.host} since ${lock.startedAt}`;
+  if (lock.live === true) return `a run is in progress: ${who}`;
+  if (lock.live === false) return `the last run (${who}) stopped without finishing; the next run takes over its lock and resumes`;
+  return `locked by ${who} (another host: acg-migrate cannot tell whether it is still running)`;
 }

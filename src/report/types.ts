@@ -4,6 +4,7 @@
  */
 import type { ItemAction, ItemStatus, RegionProgress } from "../state/types.js";
 
+/** Bumped when a report field changes meaning or goes away (adding one does not). */
 export const REPORT_SCHEMA_VERSION = 1;
 
 /** One target region of an item, as far as the state knows. */

@@ -166,3 +166,11 @@ function removeIfPresent(path: string): void {
 function isCode(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 }
+
+/** Who holds the lock of a state, for `status` to tell whether a run is going; undefined when unlocked. */
+export function inspectLock(statePath: string): (LockInfo & { live: boolean | undefined }) | undefined {
+  const holder = readHolder(`${statePath}.lock`);
+  if (typeof holder === "string") return undefined;
+  // Liveness is only knowable on this host; elsewhere it is undefined.
+  return { ...holder, live: holder.host === hostname() ? isAlive(holder.pid) : undefined };
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -112,8 +112,12 @@ describe("acg-migrate status", { concurrency: true }, () => {
     await store.put(record(migrations[0]!, "done"));
     await store.put(record(migrations[1]!, "in-flight", { startedAt: "2026-03-01T10:00:00.000Z" }));
     await store.close();
+    // As a run killed with -9 leaves it.
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: dead, host: hostname(), startedAt: "2026-03-01T10:00:00.000Z" }));
     const result = await cli(["status", "--state", "done.state.json"], dir);
     assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stderr.includes(`the last run (pid ${dead} on host ${hostname()} since 2026-03-01T10:00:00.000Z) stopped without finishing`), result.stderr);
     assert.ok(result.stderr.includes("2 items: 1 done, 0 failed, 0 blocked, 1 in flight, 0 pending"), result.stderr);
   });
 
@@ -125,6 +129,8 @@ describe("acg-migrate status", { concurrency: true }, () => {
       const result = await cli(["status", "--state", "locked.state.json", "--json"], dir);
       assert.equal(result.code, 0, result.stderr);
       assert.equal((JSON.parse(result.stdout) as { counts: { inFlight: number } }).counts.inFlight, 1);
+      const human = await cli(["status", "--state", "locked.state.json"], dir);
+      assert.match(human.stderr, new RegExp(`\\na run is in progress: pid ${process.pid} on host \\S+ since \\d{4}-`));
     } finally {
       await store.close();
     }
