@@ -98,6 +98,8 @@ export class StateStore {
       }
       journal = await open(journalPath, "a", PRIVATE);
       await makePrivate(journal);
+      // Records are frozen: a caller changing one in place would change the view but not the file.
+      for (const item of Object.values(doc.items)) deepFreeze(item);
       const store = new StateStore(path, doc, journal, lock, notices, options);
       // Folding the journal now also drops a torn last line, so later appends start on a clean line.
       await store.#writeDocument();
@@ -114,7 +116,7 @@ export class StateStore {
     return this.#doc;
   }
 
-  /** One item's record, if the state has it. */
+  /** One item's record, if the state has it (frozen: change it with put or patch). */
   get(key: string): ItemState | undefined {
     return this.#doc.items[key];
   }
@@ -215,6 +217,7 @@ export class StateStore {
       this.#broken = error;
       throw error;
     }
+    if (entry.op === "put") deepFreeze(entry.item);
     applyJournal(this.#doc, [entry]);
     this.#linesSinceCheckpoint++;
     if (this.#linesSinceCheckpoint >= this.#checkpointEvery) {
@@ -325,6 +328,12 @@ async function syncDirectory(dir: string): Promise<void> {
 
 function normaliseEndpoint(endpoint: string): string {
   return endpoint.trim().replace(/\/+$/, "").toLowerCase();
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }
 
 function jsonCopy<T>(value: T): T {

@@ -199,6 +199,29 @@ describe("StateStore", () => {
     assert.deepEqual((await readState(path))?.items["a"]?.lastError, { code: "Timeout", message: "slow", transient: true });
   });
 
+  it("hands out frozen records, so nothing changes the view without going through the journal", async () => {
+    const path = freshPath();
+    const store = await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" });
+    const original = item("a", 1, { regions: [{ region: "westeurope", state: "Replicating" }] });
+    await store.put(original);
+    original.attempts = 99; // the caller's own object stays the caller's
+    const record = store.get("a")!;
+    assert.equal(record.attempts, 1);
+    assert.throws(() => {
+      record.status = "done";
+    }, TypeError);
+    assert.throws(() => {
+      record.regions![0]!.state = "Completed";
+    }, TypeError);
+    const patched = await store.patch("a", { status: "done" });
+    patched.attempts = 7; // patch returns a copy the caller may change
+    assert.equal(store.get("a")?.attempts, 1);
+    await store.close();
+    const reopened = await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" });
+    assert.ok(Object.isFrozen(reopened.get("a")));
+    await reopened.close();
+  });
+
   it("refuses to write an item that would make the state unreadable", async () => {
     const path = freshPath();
     const store = await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" });
