@@ -95,6 +95,8 @@ export function checkRules(root: unknown, options: RulesOptions): RulesResult {
       if (!defaultsCombination.has(`${formatPath(finding.path)}\n${finding.message}`)) error(at(...finding.path), finding.message);
     }
     for (const [section, fields] of [["gallery", ["subscriptionId", "resourceGroup", "name"]], ["definition", IDENTITY_FIELDS]] as const) {
+      // A migration without a definition at all is already reported by the schema, once.
+      if (section === "definition" && !isObj(item["definition"])) continue;
       for (const name of fields) {
         if (m[section][name] === undefined) error(at(section, name), `missing \`${name}\`: set it here or in defaults.${section}`);
       }

@@ -143,6 +143,7 @@ function typeMessage(definition: string | undefined, expected: unknown, data: un
   const got = describeValue(data, raw);
   if (definition === "source") return `must be a managed image resource id or a mapping {subscriptionId, resourceGroup, name}, not ${got}`;
   if (definition === "targetRegion") return `must be a region name or a mapping {name, replicaCount, storageAccountType, …}, not ${got}`;
+  if (definition === "migration") return `must be a mapping {source, definition, version}, not ${got}`;
   if (definition === "extraRegion") return `must be a region name or a mapping {name, displayName}, not ${got}`;
   const wanted = (Array.isArray(expected) ? expected : [expected]).map((t) => TYPE_NAMES[String(t)] ?? String(t)).join(" or ");
   // YAML reads `1.0` as a number and `yes` as a string; the fix is almost always quoting.
@@ -167,6 +168,8 @@ function requiredHint(path: readonly PathSegment[], field: string): string {
   if (where === "definition" && field === "name") return " (the image definition's name)";
   if (where === "version" && field === "name") return ' (the image version, like "1.0.0")';
   if (field === "source") return " (the managed image to migrate)";
+  if (field === "definition") return " (the image definition: at least its `name`)";
+  if (field === "version") return ' (the image version: at least its `name`, like "1.0.0")';
   return "";
 }
 
