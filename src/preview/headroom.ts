@@ -3,6 +3,7 @@
  * subscription already holds in each region plus what the plan would add, and which items would
  * cross a limit (they are blocked, in run order, beyond the room that is left).
  */
+import pLimit from "p-limit";
 import type { AzureReader } from "../azure/port.js";
 import type { ItemPlan } from "../engine/planner.js";
 import { messageOf } from "../errors.js";
@@ -43,18 +44,28 @@ function bump(map: Map<string, number>, key: string, by = 1): void {
 }
 
 /** Lists every gallery, definition and version of the subscriptions and counts them per region. */
-export async function countExisting(reader: AzureReader, subscriptions: Iterable<string>, signal?: AbortSignal): Promise<ExistingCounts> {
+export async function countExisting(reader: AzureReader, subscriptions: Iterable<string>, signal?: AbortSignal, concurrency = 16): Promise<ExistingCounts> {
   const result: ExistingCounts = new Map();
   for (const subscription of subscriptions) {
     const counts: RegionCounts = { galleries: new Map(), definitions: new Map(), versions: new Map() };
     try {
+      const definitionIds: string[] = [];
       for await (const gallery of reader.listGalleries(subscription, signal)) {
         bump(counts.galleries, shortRegion(gallery.location));
         for await (const definition of reader.listDefinitions(gallery.id, signal)) {
           bump(counts.definitions, shortRegion(definition.location));
-          for await (const version of reader.listVersions(definition.id, signal)) bump(counts.versions, shortRegion(version.location));
+          definitionIds.push(definition.id);
         }
       }
+      // One list per definition: in parallel, or a gallery with hundreds of definitions takes seconds.
+      const limit = pLimit(concurrency);
+      await Promise.all(
+        definitionIds.map((id) =>
+          limit(async () => {
+            for await (const version of reader.listVersions(id, signal)) bump(counts.versions, shortRegion(version.location));
+          }),
+        ),
+      );
       result.set(subscription.toLowerCase(), counts);
     } catch (error: unknown) {
       const status = (error as { statusCode?: unknown }).statusCode;
