@@ -13,7 +13,7 @@ import { azureFlagHelp, azureFlagOptions, createAzureContext } from "./azure-opt
 import { parseFlags } from "./flags.js";
 
 const HELP = `usage: acg-migrate discover --subscription S [--subscription S2 ...] [--resource-group RG ...]
-         --gallery NAME [--gallery-subscription S] [--gallery-resource-group RG] [--publisher P]
+         --gallery NAME --gallery-resource-group RG [--gallery-subscription S] [--publisher P]
          [--target-region R ...] [--group-by image|name] [-o plan.yaml] [--json] [Azure options]
 
 Lists every managed image of the subscriptions (optionally only some resource groups) and writes a
@@ -23,7 +23,7 @@ plan that \`validate\` and \`plan\` accept as it is. Reads only: nothing is writ
   --resource-group RG        only these resource groups (repeatable; applies to every subscription)
   --gallery NAME             target gallery (created by \`run\` when it does not exist)
   --gallery-subscription S   subscription of the gallery (default: the first --subscription)
-  --gallery-resource-group RG  resource group of the gallery (default: rg-<gallery name>)
+  --gallery-resource-group RG  resource group of the gallery (it must exist)
   --publisher P              publisher of new definitions (default: MigratedImages)
   --target-region R          replicate to this region too, besides each image's own (repeatable)
   --group-by image|name      one definition per image (default), or per family of names that differ
@@ -77,6 +77,8 @@ export async function discoverCommand(argv: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`discover: unexpected argument '${positionals[0]}'\n\n${HELP}`);
   const gallery = values.gallery;
   if (gallery === undefined) throw new UsageError(`discover: --gallery NAME is required\n\n${HELP}`);
+  const galleryGroup = values["gallery-resource-group"];
+  if (galleryGroup === undefined) throw new UsageError(`discover: --gallery-resource-group RG is required\n\n${HELP}`);
   if (!GALLERY_NAME.test(gallery)) {
     throw new UsageError(`--gallery: '${gallery}' is not a valid gallery name (1-80 letters, digits, '_' or '.', starting and ending with a letter or digit; no hyphens)`);
   }
@@ -98,7 +100,7 @@ export async function discoverCommand(argv: string[], io: Io): Promise<number> {
     const resourceGroups = values["resource-group"] ?? [];
     const target = {
       subscriptionId: values["gallery-subscription"] ?? subscriptions[0]!,
-      resourceGroup: values["gallery-resource-group"] ?? `rg-${gallery}`,
+      resourceGroup: galleryGroup,
       name: gallery,
     };
     const progress = (line: string): void => writeLine(io.stderr, `discover: ${line}`);

@@ -131,6 +131,25 @@ describe("plan against seeded blockers", { timeout: 60_000 }, () => {
     assert.equal(result.code, 3, result.stderr);
   });
 
+  it("discover refuses bad flags with exit 2 and a clear message before any Azure call", async () => {
+    const base = ["discover", "--subscription", SUB, ...azureArgs(emulator)];
+    const cases: [string[], RegExp][] = [
+      [["--gallery", "g", "--gallery-resource-group", "rg-gallery", "--json"], /--json prints a summary on stdout, so the plan needs -o FILE/],
+      [["--gallery", "my-gallery", "--gallery-resource-group", "rg-gallery"], /'my-gallery' is not a valid gallery name/],
+      [["--gallery", "g", "--gallery-resource-group", "rg-gallery", "--target-region", "westeuorpe"], /unknown region 'westeuorpe'; did you mean 'westeurope'\?/],
+      [["--gallery", "g", "--gallery-resource-group", "rg-gallery", "--group-by", "size"], /--group-by must be 'image' or 'name'/],
+      [["--gallery", "g"], /--gallery-resource-group RG is required/],
+    ];
+    const before = emulator.stats().requests;
+    for (const [args, message] of cases) {
+      const result = await cli([...base, ...args], dir);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /\n\s+at /);
+    }
+    assert.deepEqual(emulator.stats().requests, before);
+  });
+
   it("discover names the problem images and leaves them out, as comments", async () => {
     const result = await cli(["discover", "--subscription", SUB, "--resource-group", "rg-src", "--gallery", "corpGallery", "--gallery-resource-group", "rg-gallery", ...azureArgs(emulator)], dir);
     assert.equal(result.code, 0, result.stderr);
