@@ -72,6 +72,8 @@ export async function readPlanText(file: string, cwd?: string): Promise<string> 
     return fail(describeFsError(error));
   }
   if (bytes.length === 0) fail("is empty; a plan needs `version: 1` and `migrations`");
+  // Windows editors may save UTF-16, which is full of NUL bytes but not binary.
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) fail("is UTF-16 text; save the plan as UTF-8");
   if (bytes.includes(0)) fail("is a binary file, not a YAML plan");
   let text: string;
   try {
@@ -161,6 +163,7 @@ function yamlErrorMessage(code: string, message: string, text: string, offset: n
     const key = /^[^\s:,}\]]+|^"[^"]*"|^'[^']*'/.exec(text.slice(offset))?.[0];
     return key ? `duplicate key \`${key.replace(/^["']|["']$/g, "")}\`` : "duplicate key";
   }
+  if (code === "MULTIPLE_DOCS") return "a plan is one YAML document; this `---` starts a second one";
   // The library's messages are already good; say where they come from and keep them on one line.
   return `YAML syntax error: ${message.split("\n")[0]!.replace(/\.$/, "")}`;
 }

@@ -134,6 +134,16 @@ describe("loadPlan", () => {
     await assert.rejects(validatePlanFile(file), /is not UTF-8 text/);
   });
 
+  it("tells UTF-16 text from binary content", async () => {
+    const file = join(tmp, "utf16.yaml");
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("version: 1\n", "utf16le")]));
+    await assert.rejects(validatePlanFile(file), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.equal(error.message, `${file}: is UTF-16 text; save the plan as UTF-8`);
+      return true;
+    });
+  });
+
   it("accepts extra regions the built-in list does not know", () => {
     const text = plan(`  - source: ${IMAGES}/a\n    definition: { name: web, offer: O, sku: S }\n    version: { name: 1.0.0, targetRegions: [Taiwan North] }`).replace(
       "version: 1\n",
