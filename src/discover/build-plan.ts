@@ -309,5 +309,9 @@ export function buildDiscoveredPlan(images: ManagedImage[], options: DiscoverOpt
       ...skipped.map((s) => `   ${s.id}\n     ${s.reason}`),
     ].join("\n");
   }
-  return { text: doc.toString({ lineWidth: 0 }), summary, warnings: limitWarnings(items, options, galleryRegion) };
+  const warnings = limitWarnings(items, options, galleryRegion);
+  if (items.length === 0) {
+    warnings.push("no image can be migrated: the plan has no migrations, and `validate` refuses an empty plan until you add one");
+  }
+  return { text: doc.toString({ lineWidth: 0 }), summary, warnings };
 }
