@@ -89,7 +89,8 @@ export async function runMigrations(
     work.push(p);
   }
 
-  let stop = false;
+  // --fail-fast: an item already known to be blocked is the first failure.
+  let stop = options.failFast && (result.blocked > 0 || result.failed > 0);
   const ctx: ItemContext = {
     writer,
     state,

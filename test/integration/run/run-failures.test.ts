@@ -102,4 +102,19 @@ describe("run: items that must fail", () => {
     assert.ok(id);
     assert.equal(emulator.stats().creates[id], 1);
   });
+
+  it("starts nothing after the first failure with --fail-fast", async () => {
+    const plan = write(
+      tmp.dir,
+      "ff.yaml",
+      planYaml([
+        { image: "img-missing", definition: "def-ff", version: "1.0.0" },
+        { image: "img-ok1", definition: "def-ff", version: "1.0.1" },
+      ]),
+    );
+    const result = await runInProcess(["run", plan, "--fail-fast", ...emulatorFlags(emulator)], tmp.dir);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /--fail-fast stopped the run; 1 item\(s\) not started/);
+    assert.ok(!Object.keys(emulator.stats().creates).some((id) => id.includes("/def-ff/")));
+  });
 });
