@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
+import { main } from "../../src/main.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import type { SeedDocument } from "../../src/emulator/seed.js";
 import { loadPlan } from "../../src/plan/load.js";
@@ -97,6 +99,25 @@ describe("cleanup", { timeout: 60_000 }, () => {
     const result = await cli(["cleanup", "plan.yaml", "--dry-run", "--json", ...azureArgs(emulator)], dir);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual((JSON.parse(result.stdout) as { wouldDelete: string[] }).wouldDelete, [`${IMAGES}/a`]);
+    assert.equal(deletes(), 0);
+  });
+
+  it("asks on a terminal and deletes nothing when the answer is no", async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let err = "";
+    stderr.setEncoding("utf8").on("data", (d: string) => {
+      err += d;
+      if (d.includes("[y/N]")) stdin.write("n\n");
+    });
+    const controller = new AbortController();
+    const code = await main(["cleanup", "plan.yaml", ...azureArgs(emulator)], {
+      stdin, stdout, stderr, cwd: dir, env: process.env, signal: controller.signal, hardSignal: controller.signal,
+    });
+    assert.equal(code, 0, err);
+    assert.match(err, /Delete these 1 managed image\(s\)\? This cannot be undone\. \[y\/N\]/);
+    assert.match(err, /cleanup: nothing deleted/);
     assert.equal(deletes(), 0);
   });
 
