@@ -149,6 +149,22 @@ export async function loadFaultsFile(path: string): Promise<FaultsConfig> {
     }
   }
   {
+    // A misspelt policy would silently throttle nothing, so only the policies the emulator routes are accepted.
+    const throttling = (raw as { throttling?: unknown }).throttling;
+    const policies = typeof throttling === "object" && throttling !== null ? (throttling as { policies?: unknown }).policies : undefined;
+    if (typeof policies === "object" && policies !== null) {
+      for (const name of Object.keys(policies)) {
+        if (livePolicyBudgets[name] !== undefined) continue;
+        const node = nodeAt(doc, ["throttling", "policies", name], true);
+        const near = closest(name, Object.keys(livePolicyBudgets));
+        problems.push({
+          file: path,
+          ...at(node?.range?.[0]),
+          path: jsonPath(["throttling", "policies", name]),
+          message: `unknown policy "${name}"${near === undefined ? "" : ` (did you mean "${near}"?)`}; known: ${Object.keys(livePolicyBudgets).join(", ")}`,
+        });
+      }
+    }
     const latency = (raw as { latencyMs?: { min?: unknown; max?: unknown } }).latencyMs;
     if (typeof latency?.min === "number" && typeof latency.max === "number" && latency.min > latency.max) {
       const node = nodeAt(doc, ["latencyMs", "max"], false);
@@ -160,6 +176,29 @@ export async function loadFaultsFile(path: string): Promise<FaultsConfig> {
     throw new InputError(`faults file ${path} has ${problems.length} problem${problems.length === 1 ? "" : "s"}`, problems);
   }
   return resolveFaults(raw as FaultsInput);
+}
+
+/** The candidate nearest to `name` by edit distance, when it is near enough to be a typo. */
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+      let diagonal = row[0] ?? 0;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j += 1) {
+        const above = row[j] ?? 0;
+        row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1));
+        diagonal = above;
+      }
+    }
+    return row[b.length] ?? Number.POSITIVE_INFINITY;
+  };
+  let best: { candidate: string; d: number } | undefined;
+  for (const candidate of candidates) {
+    const d = distance(name, candidate);
+    if (best === undefined || d < best.d) best = { candidate, d };
+  }
+  return best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 4)) ? best.candidate : undefined;
 }
 
 /** `throttling` is a oneOf; ajv reports every branch, so keep only the branch the user meant. */

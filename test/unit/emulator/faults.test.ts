@@ -91,6 +91,16 @@ describe("loadFaultsFile", () => {
     );
   });
 
+  it("refuses a policy the emulator does not route, suggesting the near one", async () => {
+    const path = await faultsFile('throttling:\n  policies:\n    CreateUpdateGalleryImageVersions: { "3Min": 3 }\n');
+    const error = await loadFaultsFile(path).catch((e: unknown) => e);
+    assert.ok(error instanceof InputError);
+    assert.equal(error.problems.length, 1);
+    const [problem] = error.problems;
+    assert.equal(`${problem?.line}:${problem?.column} ${problem?.path}`, "3:5 throttling.policies.CreateUpdateGalleryImageVersions");
+    assert.match(problem?.message ?? "", /unknown policy "CreateUpdateGalleryImageVersions" \(did you mean "CreateUpdateGalleryImageVersion"\?\)/);
+  });
+
   it("reports a YAML syntax error at its position with path $", async () => {
     const path = await faultsFile("seed: 1\nerrors: [\n");
     const error = await loadFaultsFile(path).catch((e: unknown) => e);
