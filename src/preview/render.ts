@@ -33,6 +33,8 @@ export interface PreviewDocument {
   items: PreviewItem[];
   counts: Record<ItemAction, number> & { total: number };
   headroom: HeadroomRow[];
+  /** Sources that feed several versions: the service takes one at a time, so they run in this order. */
+  sharedSources: { source: string; order: string[] }[];
   /** Subscriptions whose headroom could not be read, and why. */
   headroomUnknown: { subscriptionId: string; error: string }[];
   notes: string[];
@@ -63,9 +65,28 @@ export function previewDocument(plan: string, armEndpoint: string, items: ItemPl
     })),
     counts: countActions(items),
     headroom,
+    sharedSources: sharedSources(items),
     headroomUnknown: [...existing].flatMap(([subscriptionId, counts]) => ("error" in counts ? [{ subscriptionId, error: counts.error }] : [])),
     notes: [WRITE_PERMISSION_NOTE],
   };
+}
+
+const RUNS = new Set<ItemAction>(["create", "create-version", "update", "re-attach", "retry"]);
+
+/** Sources that more than one runnable item uses, with their versions in run (plan) order. */
+function sharedSources(items: ItemPlan[]): { source: string; order: string[] }[] {
+  const bySource = new Map<string, ItemPlan[]>();
+  for (const item of [...items].sort((a, b) => a.migration.index - b.migration.index)) {
+    if (!RUNS.has(item.action)) continue;
+    const key = item.migration.source.id.toLowerCase();
+    bySource.set(key, [...(bySource.get(key) ?? []), item]);
+  }
+  return [...bySource.values()]
+    .filter((group) => group.length > 1)
+    .map((group) => ({
+      source: group[0]!.migration.source.id,
+      order: group.map((i) => `${i.migration.gallery.name}/${i.migration.definition.name}/${i.migration.version.name}`),
+    }));
 }
 
 function actionText(item: PreviewItem): string {
@@ -89,6 +110,10 @@ export function renderPreview(doc: PreviewDocument): string[] {
   for (const r of rows) {
     lines.push(`${r.n.padStart(wn)}  ${r.source.padEnd(ws)}  ${r.target.padEnd(wt)}  ${actionText(r.item)}`);
     for (const note of r.item.notes) lines.push(`${" ".repeat(wn + 2)}- ${note}`);
+  }
+  if (doc.sharedSources.length > 0) {
+    lines.push("", "sources feeding several versions (one at a time, in this order):");
+    for (const shared of doc.sharedSources) lines.push(`  ${shared.source.split("/").pop()}: ${shared.order.join(" → ")}`);
   }
   if (doc.headroom.length > 0 || doc.headroomUnknown.length > 0) {
     lines.push("", "headroom per subscription and region (limits: 100 galleries, 1000 definitions, 10000 versions):");

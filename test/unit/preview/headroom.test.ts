@@ -162,6 +162,22 @@ describe("preview rendering", () => {
     assert.match(text, /2 item\(s\): create 1, blocked 1/);
     assert.match(text, /Write permission cannot be proven without writing/);
     assert.equal(doc.counts.blocked, 1);
+    assert.deepEqual(doc.sharedSources, []);
     assert.deepEqual(Object.keys(doc.items[1]!), ["key", "source", "gallery", "definition", "version", "action", "reason", "remedy", "notes"]);
+  });
+});
+
+describe("several items from one source", () => {
+  it("are listed in the order they will run, skipping those that will not run", () => {
+    const same = (m: Migration): Migration => ({ ...m, source: migration(0, "x").source });
+    const items: ItemPlan[] = [
+      { migration: same(migration(2, "a", "3.0.0")), action: "create-version", notes: [] },
+      { migration: same(migration(0, "a", "1.0.0")), action: "create", notes: [] },
+      { migration: same(migration(1, "a", "2.0.0")), action: "done", notes: [] },
+      { migration: same(migration(3, "a", "4.0.0")), action: "update", notes: [] },
+    ];
+    const doc = previewDocument("p.yaml", "https://x", items, [], new Map());
+    assert.deepEqual(doc.sharedSources, [{ source: items[0]!.migration.source.id, order: ["g1/a/1.0.0", "g1/a/3.0.0", "g1/a/4.0.0"] }]);
+    assert.match(renderPreview(doc).join("\n"), /one at a time, in this order\):\n {2}img0: g1\/a\/1\.0\.0 → g1\/a\/3\.0\.0 → g1\/a\/4\.0\.0/);
   });
 });
