@@ -164,7 +164,7 @@ describe("replaying the live recording", () => {
       assert.equal(answer.status, first.response.status.code, `status (body: ${answer.text.slice(0, 300)})`);
 
       // Long-running-operation headers: present exactly where live Azure sent them.
-      for (const name of ["azure-asyncoperation", "location", "retry-after"]) {
+      for (const name of ["azure-asyncoperation", "azure-asyncnotification", "location", "retry-after"]) {
         const recorded = header(first, name);
         if (recorded === undefined) assert.equal(answer.headers[name], undefined, `${name} must be absent, as recorded`);
         else assert.ok(answer.headers[name], `${name} must be present, as recorded`);
