@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { dirname, resolve } from "node:path";
 import { planMigrations } from "../engine/planner.js";
 import { ExitCode, InputError, InterruptedError, UsageError } from "../errors.js";
@@ -54,6 +55,8 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
       );
     }
     const reader = context.reader;
+    // Every concurrent read listens on the one abort signal; dozens at once are expected, not a leak.
+    setMaxListeners(256, io.signal);
     const items = await planMigrations(plan, reader, state, { signal: io.signal });
     await applyExtraChecks(items, reader, io.signal);
     const existing = await countExisting(reader, new Set(plan.migrations.map((m) => m.gallery.subscriptionId)), io.signal);
