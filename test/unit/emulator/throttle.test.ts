@@ -117,6 +117,22 @@ describe("Throttle", () => {
     assert.equal(throttle.charge("00000000-0000-0000-0000-000000000002", "write", undefined).allowed, true);
   });
 
+  it("keeps counting right over long runs (the window's old entries are dropped)", () => {
+    const clock = manualClock();
+    const throttle = new Throttle(liveThrottling(), clock);
+    let last: ThrottleDecision | undefined;
+    // One poll a second for an hour: 180 in any 3 minutes, 1800 in any 30.
+    for (let i = 0; i < 3600; i += 1) {
+      last = throttle.charge(SUB, "read", "GetOperationStatus");
+      assert.equal(last.allowed, true);
+      clock.advance(1000);
+    }
+    assert.equal(
+      last?.headers["x-ms-ratelimit-remaining-resource"],
+      "Microsoft.Compute/GetOperationStatus3Min;4820,Microsoft.Compute/GetOperationStatus30Min;13200",
+    );
+  });
+
   it("does nothing when throttling is none", () => {
     const throttle = new Throttle(resolveFaults({ throttling: "none" }).throttling, manualClock());
     for (let i = 0; i < 500; i += 1) {
