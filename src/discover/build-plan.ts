@@ -145,11 +145,17 @@ function planItems(images: ManagedImage[], options: DiscoverOptions): PlannedIte
       note: `already migrated to ${found.definition.name}/${found.version.name}: \`plan\` will adopt it`,
     });
   }
-  for (const group of groupImages(fresh, options.groupBy)) {
+  const groups = groupImages(fresh, options.groupBy);
+  const perStem = new Map<string, number>();
+  for (const group of groups) perStem.set(group.stem.toLowerCase(), (perStem.get(group.stem.toLowerCase()) ?? 0) + 1);
+  for (const group of groups) {
     const first = group.images[0]!;
     const osType = first.osType!;
     const generation = generationOf(first);
-    const definition = names.claim(toDefinitionName(group.stem));
+    // One family split by OS type or generation: say which is which rather than `web`, `web-2`.
+    const split = options.groupBy === "name" && (perStem.get(group.stem.toLowerCase()) ?? 0) > 1;
+    const wanted = split ? `${group.stem}-${skuFor(osType, generation)}` : group.stem;
+    const definition = names.claim(toDefinitionName(wanted));
     const offer = offers.claim(toIdentifier(definition));
     group.images.forEach((image, index) => {
       items.push({

@@ -82,7 +82,13 @@ describe("discover's plan", () => {
     const images = [image("web-2024-02"), image("web-2024-01"), image("app-v10"), image("app-v9"), image("app-v3", { hyperVGeneration: "V1" })];
     const { text, summary } = buildDiscoveredPlan(images, options({ groupBy: "name" }));
     const rows = migrationsOf(text).map((m) => `${m.source.split("/").pop()}→${m.definition.name}:${m.version.name}`);
-    assert.deepEqual(rows, ["app-v3→app:1.0.0", "app-v9→app-2:1.0.0", "app-v10→app-2:2.0.0", "web-2024-01→web:1.0.0", "web-2024-02→web:2.0.0"]);
+    assert.deepEqual(rows, [
+      "app-v3→app-linux-gen1:1.0.0",
+      "app-v9→app-linux-gen2:1.0.0",
+      "app-v10→app-linux-gen2:2.0.0",
+      "web-2024-01→web:1.0.0",
+      "web-2024-02→web:2.0.0",
+    ]);
     assert.equal(summary.definitions, 3);
   });
 
