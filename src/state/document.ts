@@ -28,11 +28,26 @@ function describeErrors(validate: ValidateFunction): string {
     .join("; ");
 }
 
-/** Checks one item record before it is written, so that a bug can never make the state unreadable. */
+/**
+ * What a credential looks like inside a record (also inside a serialized poller, where quotes are
+ * escaped): an Authorization header, a bearer token, a JWT, a client secret, a SAS signature.
+ */
+const SECRET_SHAPES: readonly RegExp[] = [
+  /authorization\\*"\s*:/i,
+  /\bbearer\s+[A-Za-z0-9\-_.=~+/]{16,}/i,
+  /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/,
+  /client_secret/i,
+  /[?&]sig=[A-Za-z0-9%]{10,}/,
+];
+
+/** Checks one item record before it is written, so that a bug can never make the state unreadable or leak a secret into it. */
 export async function checkItem(item: ItemState): Promise<void> {
   const { item: validate } = await stateValidators();
   const valid: boolean = validate(item);
   if (!valid) throw new TypeError(`refusing to write an invalid state item ${JSON.stringify(item.key)}: ${describeErrors(validate)}`);
+  const text = JSON.stringify(item);
+  const leak = SECRET_SHAPES.find((shape) => shape.test(text));
+  if (leak) throw new TypeError(`refusing to write state item ${JSON.stringify(item.key)}: it holds what looks like a credential (${leak.source})`);
 }
 
 const REMEDY = "restore it from a backup, or move it aside to start afresh (a run then re-plans every item, adopting what already exists in Azure)";

@@ -222,6 +222,25 @@ describe("StateStore", () => {
     await reopened.close();
   });
 
+  it("refuses to write a record that carries a credential, even inside a serialized poller", async () => {
+    const path = freshPath();
+    const store = await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" });
+    const jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOi.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQ.sig";
+    const leaks = [
+      JSON.stringify({ state: { config: { headers: { Authorization: "x" } } } }),
+      JSON.stringify({ token: jwt }),
+      JSON.stringify({ url: "https://acct.blob.core.windows.net/c/b?sv=2022&sig=abcdefghijkl%3D" }),
+    ];
+    for (const poller of leaks) await assert.rejects(store.put(item("a", 1, { status: "in-flight", poller })), /looks like a credential/);
+    await assert.rejects(store.put(item("a", 1, { status: "failed", lastError: { code: "x", message: `sent Bearer ${jwt}`, transient: false } })), /credential/);
+    // The service's own 403 wording is not a secret.
+    const denied = "The client 'abc' does not have authorization to perform action 'Microsoft.Compute/galleries/write'; the bearer token lacks the role";
+    await store.put(item("b", 1, { status: "failed", lastError: { code: "AuthorizationFailed", message: denied, transient: false } }));
+    await store.put(item("c", 1, { status: "in-flight", poller: JSON.stringify({ state: { config: { operationLocation: "https://127.0.0.1/op?api-version=2024-03-03" } } }) }));
+    await store.close();
+    assert.deepEqual(Object.keys((await readState(path))?.items ?? {}), ["b", "c"]);
+  });
+
   it("refuses to write an item that would make the state unreadable", async () => {
     const path = freshPath();
     const store = await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" });
