@@ -28,7 +28,7 @@ export function buildReport(doc: StateDocument, options: { plan?: Plan; statePat
         continue;
       }
       const item = stateItem(state, now, migration);
-      if (state.fingerprint !== migration.fingerprint && state.status !== "done") {
+      if (state.fingerprint !== migration.fingerprint) {
         item.note = "its plan entry changed since this state was written; the next run plans it afresh";
       }
       items.push(item);
