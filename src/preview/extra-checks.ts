@@ -17,9 +17,29 @@ function block(item: ItemPlan, reason: string, remedy: string): void {
   item.notes = item.notes.filter((note) => !/will be created|adds source region|is created once/.test(note));
 }
 
+// ARM's 403 names the action refused: "…does not have authorization to perform action 'X' over scope 'Y'…".
+const REFUSED_ACTION = /perform action '([^']+)' over scope '([^']+)'/i;
+
+/** The role a refused read shows is missing, in words a user can hand to whoever grants access; undefined when not a 403. */
+export function missingRole(reason: string): string | undefined {
+  if (!/AuthorizationFailed|does not have authorization|\b403\b/i.test(reason)) return undefined;
+  const m = REFUSED_ACTION.exec(reason);
+  const action = m?.[1]?.toLowerCase() ?? "";
+  const scope = m?.[2] ?? "the resource";
+  if (action.startsWith("microsoft.compute/images/")) {
+    return `grant the identity Reader on the source managed image (${scope}); \`run\` also needs Contributor (or Compute Gallery Artifacts Publisher) on the gallery`;
+  }
+  if (action.startsWith("microsoft.compute/galleries")) {
+    return `grant the identity Reader on the gallery (${scope}) to preview it, and Contributor (or Compute Gallery Artifacts Publisher) to run`;
+  }
+  return undefined;
+}
+
 /** Blocks items whose source is over the size limits, or whose new definition's identifier is taken; reads only. */
 export async function applyExtraChecks(items: ItemPlan[], reader: AzureReader, signal?: AbortSignal): Promise<void> {
   for (const item of items) {
+    const role = item.action === "blocked" && item.reason ? missingRole(item.reason) : undefined;
+    if (role) item.remedy = role;
     if (!WILL_CREATE_VERSION.has(item.action) || item.version || !item.image) continue;
     const problem = sizeProblem(item.image);
     if (problem) block(item, problem.reason, problem.remedy);

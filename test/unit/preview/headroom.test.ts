@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { AzureReader, DefinitionInfo, GalleryInfo, ManagedImage, VersionInfo } from "../../../src/azure/port.js";
 import type { ItemPlan } from "../../../src/engine/planner.js";
 import type { Migration } from "../../../src/plan/types.js";
-import { applyExtraChecks } from "../../../src/preview/extra-checks.js";
+import { applyExtraChecks, missingRole } from "../../../src/preview/extra-checks.js";
 import { applyHeadroom, countExisting } from "../../../src/preview/headroom.js";
 import type { ExistingCounts, RegionCounts } from "../../../src/preview/headroom.js";
 import { previewDocument, renderPreview } from "../../../src/preview/render.js";
@@ -179,5 +179,15 @@ describe("several items from one source", () => {
     const doc = previewDocument("p.yaml", "https://x", items, [], new Map());
     assert.deepEqual(doc.sharedSources, [{ source: items[0]!.migration.source.id, order: ["g1/a/1.0.0", "g1/a/3.0.0", "g1/a/4.0.0"] }]);
     assert.match(renderPreview(doc).join("\n"), /one at a time, in this order\):\n {2}img0: g1\/a\/1\.0\.0 → g1\/a\/3\.0\.0 → g1\/a\/4\.0\.0/);
+  });
+});
+
+describe("refused reads", () => {
+  it("name the role that is missing on the resource ARM names", () => {
+    const refused = (action: string): string =>
+      `AuthorizationFailed: The client 'x' with object id 'y' does not have authorization to perform action '${action}' over scope '/subscriptions/s/resourceGroups/rg/providers/${action.split("/").slice(0, 2).join("/")}/z' or the scope is invalid.`;
+    assert.match(missingRole(refused("Microsoft.Compute/images/read"))!, /^grant the identity Reader on the source managed image \(\/subscriptions\/s\/.*\)/);
+    assert.match(missingRole(refused("Microsoft.Compute/galleries/images/read"))!, /^grant the identity Reader on the gallery .* Contributor \(or Compute Gallery Artifacts Publisher\) to run/);
+    assert.equal(missingRole("conflict: version exists with another source"), undefined);
   });
 });
