@@ -5,7 +5,7 @@ import { buildDiscoveredPlan, chooseGalleryRegion } from "../discover/build-plan
 import type { GroupBy } from "../discover/build-plan.js";
 import { PUBLISHER_MAX, isValidIdentifier } from "../discover/naming.js";
 import { countDefinitionsInRegion, listAllImages, readExistingGallery } from "../discover/scan.js";
-import { UsageError } from "../errors.js";
+import { UsageError, messageOf } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeLine } from "../io.js";
 import { resolveRegion, suggestRegion } from "../plan/regions.js";
@@ -126,7 +126,13 @@ export async function discoverCommand(argv: string[], io: Io): Promise<number> {
       definitionsInRegion,
     });
 
-    if (output) await writeFile(output, result.text, "utf8");
+    if (output) {
+      try {
+        await writeFile(output, result.text, "utf8");
+      } catch (error: unknown) {
+        throw new UsageError(`-o ${values.output}: cannot write the plan: ${messageOf(error)}`);
+      }
+    }
     else io.stdout.write(result.text);
     const { summary } = result;
     for (const warning of result.warnings) writeLine(io.stderr, `discover: warning: ${warning}`);
