@@ -213,6 +213,7 @@ export function firstSubscription(seed: SeedDocument): string {
 export function storeFromSeed(seed: SeedDocument, now: number): Store {
   const store = new Store();
   for (const sub of seed.subscriptions) {
+    store.subscriptions.add(sub.id.toLowerCase());
     for (const rg of sub.resourceGroups ?? []) {
       store.addResourceGroup({ subscriptionId: sub.id, name: rg.name, location: rg.location });
       for (const img of rg.images ?? []) addImage(store, sub.id, rg.name, img.location ?? rg.location, img);
@@ -342,6 +343,7 @@ function addVersion(store: Store, sub: string, rg: string, gallery: string, defi
 
 /** Deterministic synthetic images: names `{prefix}-00001…`, resource groups `rg-{prefix}-001…`, a mix of OS, generation and size. */
 function generateImages(store: Store, gen: NonNullable<SeedDocument["generate"]>): void {
+  store.subscriptions.add(gen.subscriptionId.toLowerCase());
   const prefix = gen.prefix ?? "gen";
   const groups = gen.resourceGroups ?? 1;
   const locations = (gen.locations ?? ["westeurope"]).map((l) => findRegion(l)?.name ?? l);

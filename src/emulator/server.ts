@@ -272,6 +272,11 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     send(res, versionError.status, baseHeaders, versionError.body());
     return;
   }
+  if (!deps.store.subscriptions.has(route.subscriptionId.toLowerCase())) {
+    const error = new ArmError(404, "SubscriptionNotFound", `The subscription '${route.subscriptionId}' could not be found.`);
+    send(res, error.status, baseHeaders, error.body());
+    return;
+  }
   const verdict = deps.throttle.charge(route.subscriptionId, route.kind, route.policy);
   if (!verdict.allowed) {
     deps.stats.throttle();

@@ -81,6 +81,7 @@ export interface OperationRecord {
 export interface StoreSnapshot {
   format: 1;
   simulatedNow: number;
+  subscriptions?: string[];
   resourceGroups: ResourceGroupRecord[];
   images: ImageRecord[];
   galleries: GalleryFamilyRecord[];
@@ -96,6 +97,8 @@ export function keyOf(id: string): string {
 
 /** Resources, resource groups and operations of one emulator. */
 export class Store {
+  /** Lower-cased ids of the subscriptions that exist (the seed's). */
+  readonly subscriptions = new Set<string>();
   readonly resourceGroups = new Map<string, ResourceGroupRecord>();
   readonly images = new Map<string, ImageRecord>();
   readonly galleries = new Map<string, GalleryFamilyRecord>();
@@ -109,6 +112,7 @@ export class Store {
 
   /** Adds a resource group (seed). */
   addResourceGroup(rg: ResourceGroupRecord): void {
+    this.subscriptions.add(rg.subscriptionId.toLowerCase());
     this.resourceGroups.set(`${rg.subscriptionId}/${rg.name}`.toLowerCase(), rg);
   }
 
@@ -189,6 +193,7 @@ export class Store {
     return {
       format: 1,
       simulatedNow,
+      subscriptions: [...this.subscriptions],
       resourceGroups: [...this.resourceGroups.values()],
       images: [...this.images.values()],
       galleries: [...this.galleries.values()],
@@ -201,6 +206,7 @@ export class Store {
   /** A store holding a snapshot's contents. */
   static fromSnapshot(s: StoreSnapshot): Store {
     const store = new Store();
+    for (const sub of s.subscriptions ?? []) store.subscriptions.add(sub);
     for (const rg of s.resourceGroups) store.addResourceGroup(rg);
     for (const r of s.images) store.images.set(keyOf(r.id), r);
     for (const r of s.galleries) store.galleries.set(keyOf(r.id), r);

@@ -146,3 +146,16 @@ describe("emulator long-running operations as recorded", () => {
     assert.equal(res.body.name, "lroGallery");
   });
 });
+
+describe("emulator subscriptions", () => {
+  it("answers 404 SubscriptionNotFound for a subscription the seed does not hold", async () => {
+    const { emulator } = await startTest();
+    try {
+      const res = await arm(emulator, "GET", "/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Compute/images?api-version=2024-07-01");
+      assert.equal(res.status, 404);
+      assert.equal(res.body.error.code, "SubscriptionNotFound");
+    } finally {
+      await emulator.close();
+    }
+  });
+});
