@@ -69,8 +69,8 @@ export function regionStatus(r: RegionTimeline, now: number): { region: string; 
   return { region: r.region, state: "Replicating", details: "", progress: progressAt(r, now) };
 }
 
+/** Percent copied, linear in time; a region that is not yet finished never reports 100. */
 function progressAt(r: RegionTimeline, now: number): number {
   if (now <= r.startAt) return 0;
-  const span = r.failure !== undefined ? r.endAt - r.startAt : r.endAt - r.startAt;
-  return Math.max(0, Math.min(99, Math.floor((100 * (now - r.startAt)) / Math.max(1, span))));
+  return Math.max(0, Math.min(99, Math.floor((100 * (now - r.startAt)) / Math.max(1, r.endAt - r.startAt))));
 }
