@@ -19,8 +19,10 @@ export interface RegionTimeline {
   region: string;
   startAt: number;
   endAt: number;
-  /** When set, the region ends Failed with this detail. */
+  /** When set, the region ends Failed with this detail (at `endAt`, part-way through its copy). */
   failure?: string;
+  /** A failing region: when its copy would have finished, so its progress shows how far it got. */
+  plannedEndAt?: number;
 }
 
 /** What the replication model needs about the version and its source. */
@@ -48,7 +50,7 @@ export function planReplication(input: ReplicationInput, model: ReplicationModel
     const duration = Math.max(1, Math.round(minutes * MINUTE));
     if (fails) {
       const failAfter = Math.max(1, Math.round(duration * (0.2 + 0.8 * rnd.random())));
-      return { region, startAt, endAt: startAt + failAfter, failure: "Failed with internal server error." };
+      return { region, startAt, endAt: startAt + failAfter, failure: "Failed with internal server error.", plannedEndAt: startAt + duration };
     }
     return { region, startAt, endAt: startAt + duration };
   });
@@ -63,7 +65,7 @@ export function replicationEnd(timeline: readonly RegionTimeline[], fallback: nu
 export function regionStatus(r: RegionTimeline, now: number): { region: string; state: string; details: string; progress: number } {
   if (now >= r.endAt) {
     return r.failure !== undefined
-      ? { region: r.region, state: "Failed", details: r.failure, progress: Math.min(99, progressAt(r, r.endAt - 1)) }
+      ? { region: r.region, state: "Failed", details: r.failure, progress: progressAt(r, r.endAt) }
       : { region: r.region, state: "Completed", details: "", progress: 100 };
   }
   return { region: r.region, state: "Replicating", details: "", progress: progressAt(r, now) };
@@ -72,5 +74,6 @@ export function regionStatus(r: RegionTimeline, now: number): { region: string; 
 /** Percent copied, linear in time; a region that is not yet finished never reports 100. */
 function progressAt(r: RegionTimeline, now: number): number {
   if (now <= r.startAt) return 0;
-  return Math.max(0, Math.min(99, Math.floor((100 * (now - r.startAt)) / Math.max(1, r.endAt - r.startAt))));
+  const end = r.plannedEndAt ?? r.endAt;
+  return Math.max(0, Math.min(99, Math.floor((100 * (now - r.startAt)) / Math.max(1, end - r.startAt))));
 }
