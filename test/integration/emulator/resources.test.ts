@@ -85,6 +85,18 @@ describe("emulator resources through @azure/arm-compute", () => {
     for await (const g of client.galleries.listByResourceGroup("rg-gallery")) galleries.push(g.name!);
     assert.deepEqual(galleries, ["corpGallery"]);
 
+    // PATCH (the SDK's update): 200 Updating, then the merged resource.
+    const patchedGallery = await client.galleries.update("rg-gallery", "corpGallery", { description: "patched", tags: { a: "1" } }, FAST).pollUntilDone();
+    assert.equal(patchedGallery.description, "patched");
+    assert.deepEqual(patchedGallery.tags, { a: "1" });
+    const patchedDefinition = await client.galleryImages.update("rg-gallery", "corpGallery", "web", { description: "web images", osType: "Linux", osState: "Generalized", identifier: { publisher: "corp", offer: "web", sku: "v2" } }, FAST).pollUntilDone();
+    assert.equal(patchedDefinition.description, "web images");
+    assert.equal(patchedDefinition.hyperVGeneration, "V2");
+    const patchedVersion = await client.galleryImageVersions.update("rg-gallery", "corpGallery", "web", "1.0.0", { publishingProfile: { excludeFromLatest: true } }, FAST).pollUntilDone();
+    assert.equal(patchedVersion.publishingProfile?.excludeFromLatest, true);
+    assert.deepEqual(patchedVersion.publishingProfile?.targetRegions?.map((t) => t.name), ["West Europe", "North Europe"]);
+    assert.equal(patchedVersion.provisioningState, "Succeeded");
+
     await client.galleryImageVersions.beginDeleteAndWait("rg-gallery", "corpGallery", "web", "1.0.0", FAST);
     await client.galleryImages.beginDeleteAndWait("rg-gallery", "corpGallery", "web", FAST);
     await client.galleries.beginDeleteAndWait("rg-gallery", "corpGallery", FAST);
