@@ -14,7 +14,8 @@ stdout is {"endpoint","caCert","subscriptionId","timeScale"}.
   --seed FILE      seed YAML (default: the package's examples/emulator-seed.yaml)
   --faults FILE    faults YAML (throttling budgets, injected errors, replication model)
   --time-scale X   simulated time runs X times faster (default 1)
-  --data-dir DIR   keep resources, operations, certificate and port across restarts`;
+  --data-dir DIR   keep resources, operations, certificate and port across restarts
+                   (a saved state wins over --seed; simulated time stands still while stopped)`;
 
 function portOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { InputError, messageOf } from "../errors.js";
 import type { RegionTimeline } from "./replication.js";
 
 /** A resource group the seed declares; galleries can only be created in one. */
@@ -245,7 +246,12 @@ export function readSnapshot(path: string): StoreSnapshot | undefined {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  const parsed = JSON.parse(text) as StoreSnapshot;
-  if (parsed.format !== 1) throw new Error(`${path}: unknown emulator state format ${String(parsed.format)}`);
+  let parsed: StoreSnapshot;
+  try {
+    parsed = JSON.parse(text) as StoreSnapshot;
+  } catch (error: unknown) {
+    throw new InputError(`${path}: the emulator's saved state is not valid JSON (${messageOf(error)}); remove it to start afresh`);
+  }
+  if (parsed?.format !== 1) throw new InputError(`${path}: unknown emulator state format ${String(parsed?.format)}; remove it to start afresh`);
   return parsed;
 }
