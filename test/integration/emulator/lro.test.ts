@@ -129,6 +129,19 @@ describe("emulator long-running operations as recorded", () => {
     assert.equal((await arm(emulator, "DELETE", `${path}?api-version=2024-03-03`)).status, 204);
   });
 
+  it("defaults storage by api-version: Standard_LRS before 2025-03-03, PreferStandard_ZRS from it", async () => {
+    const body = (image: string) => ({
+      location: "westeurope",
+      properties: { publishingProfile: { targetRegions: [{ name: "westeurope" }, { name: "ukwest" }] }, storageProfile: { source: { id: imageIdOf("rg-images", image) } } },
+    });
+    const modern = await arm(emulator, "PUT", `${base}/lroGallery/images/modern/versions/2.0.0?api-version=2025-03-03`, body("linux-v2-b"));
+    assert.equal(modern.status, 201);
+    assert.equal(modern.body.properties.publishingProfile.storageAccountStrategy, "PreferStandard_ZRS");
+    assert.equal(modern.body.properties.publishingProfile.storageAccountType, undefined);
+    // West Europe has availability zones, UK West does not.
+    assert.deepEqual(modern.body.properties.publishingProfile.targetRegions.map((t: any) => t.storageAccountType), ["Standard_ZRS", "Standard_LRS"]);
+  });
+
   it("requires a known api-version, with ARM's errors", async () => {
     const missing = await arm(emulator, "GET", `${base}/lroGallery`);
     assert.equal(missing.status, 400);
