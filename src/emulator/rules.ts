@@ -44,16 +44,14 @@ export const IMAGE_API_VERSIONS: readonly string[] = [
 ];
 
 /** ARM's answer to a request without `api-version`, or with one the resource type does not know. */
-export function checkApiVersion(apiVersion: string | null, accepted: readonly string[], resourceType: string): ArmError | undefined {
+export function checkApiVersion(apiVersion: string | null, accepted: readonly string[] | RegExp, resourceType: string): ArmError | undefined {
   if (apiVersion === null || apiVersion === "") {
     return new ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
   }
-  if (!accepted.includes(apiVersion)) {
-    return new ArmError(
-      400,
-      "InvalidApiVersionParameter",
-      `The api-version '${apiVersion}' is invalid. The supported versions for resource type '${resourceType}' are '${accepted.join(",")}'.`,
-    );
+  const known = accepted instanceof RegExp ? accepted.test(apiVersion) : accepted.includes(apiVersion);
+  if (!known) {
+    const list = accepted instanceof RegExp ? "any dated api-version" : accepted.join(",");
+    return new ArmError(400, "InvalidApiVersionParameter", `The api-version '${apiVersion}' is invalid. The supported versions for resource type '${resourceType}' are '${list}'.`);
   }
   return undefined;
 }

@@ -41,7 +41,7 @@ type Handler = (ctx: RequestContext) => Reply;
 interface Route {
   resourceType: string;
   subscriptionId: string;
-  apiVersions: readonly string[];
+  apiVersions: readonly string[] | RegExp;
   kind: RequestKind;
   policy: string | undefined;
   handler: Handler | undefined;
@@ -67,9 +67,15 @@ function galleryPolicy(resource: "Gallery" | "GalleryImage" | "GalleryImageVersi
 /** Finds the route of a normalised path; undefined when the path is not one the emulator serves. */
 export function resolveRoute(method: string, segments: string[]): Route | undefined {
   const lower = segments.map((s) => s.toLowerCase());
-  if (lower[0] !== "subscriptions" || segments.length < 3) return undefined;
+  if (lower[0] !== "subscriptions" || segments.length < 2) return undefined;
   const sub = segments[1]!;
   const base = { subscriptionId: sub, kind: kindOf(method) };
+  // Microsoft.Resources: the resource group GET the az CLI makes before each create (recording #1).
+  if (lower[2] === "resourcegroups" && segments.length === 4) {
+    const rg = segments[3]!;
+    return { ...base, resourceType: "Microsoft.Resources/resourceGroups", apiVersions: RESOURCES_API_VERSIONS, policy: undefined, handler: method === "GET" ? (c) => getResourceGroup(c, sub, rg) : undefined };
+  }
+  if (segments.length < 3) return undefined;
   // /subscriptions/{s}/providers/Microsoft.Compute/…
   if (lower[2] === "providers" && lower[3] === "microsoft.compute") {
     const rest = segments.slice(4);
@@ -153,6 +159,18 @@ export function resolveRoute(method: string, segments: string[]): Route | undefi
     return { ...base, resourceType: type, apiVersions: GALLERY_API_VERSIONS, policy: galleryPolicy("GalleryImageVersion", method, undefined), handler: handlers[method] };
   }
   return undefined;
+}
+
+/** Any dated api-version: Microsoft.Resources accepts dozens, and only the resource group GET is served. */
+const RESOURCES_API_VERSIONS = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
+
+function getResourceGroup(ctx: RequestContext, sub: string, name: string): Reply {
+  const rg = ctx.store.resourceGroup(sub, name);
+  if (!rg) throw new ArmError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
+  return {
+    status: 200,
+    body: { id: `/subscriptions/${rg.subscriptionId}/resourceGroups/${rg.name}`, name: rg.name, type: "Microsoft.Resources/resourceGroups", location: rg.location, properties: { provisioningState: "Succeeded" } },
+  };
 }
 
 /** `//` collapsed, trailing `/` dropped, percent-escapes decoded per segment. */

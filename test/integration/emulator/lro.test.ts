@@ -172,3 +172,25 @@ describe("emulator subscriptions", () => {
     }
   });
 });
+
+describe("emulator resource groups", () => {
+  it("answers the resource group GET the az CLI makes, as recorded", async () => {
+    const { emulator } = await startTest();
+    try {
+      const res = await arm(emulator, "GET", `/subscriptions/${SUB}/resourcegroups/rg-gallery?api-version=2024-11-01`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, {
+        id: `/subscriptions/${SUB}/resourceGroups/rg-gallery`,
+        name: "rg-gallery",
+        type: "Microsoft.Resources/resourceGroups",
+        location: "westeurope",
+        properties: { provisioningState: "Succeeded" },
+      });
+      const missing = await arm(emulator, "GET", `/subscriptions/${SUB}/resourcegroups/nope?api-version=2024-11-01`);
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.error.code, "ResourceGroupNotFound");
+    } finally {
+      await emulator.close();
+    }
+  });
+});
