@@ -40,9 +40,17 @@ const SECRET_SHAPES: readonly RegExp[] = [
   /[?&]sig=[A-Za-z0-9%]{10,}/,
 ];
 
+let loadedItemValidator: ValidateFunction | undefined;
+
+/** Loads the state schema, so that `checkItem` can run synchronously afterwards. */
+export async function loadStateSchema(): Promise<void> {
+  loadedItemValidator = (await stateValidators()).item;
+}
+
 /** Checks one item record before it is written, so that a bug can never make the state unreadable or leak a secret into it. */
-export async function checkItem(item: ItemState): Promise<void> {
-  const { item: validate } = await stateValidators();
+export function checkItem(item: ItemState): void {
+  const validate = loadedItemValidator;
+  if (!validate) throw new Error("the state schema is not loaded yet (call loadStateSchema first)");
   const valid: boolean = validate(item);
   if (!valid) throw new TypeError(`refusing to write an invalid state item ${JSON.stringify(item.key)}: ${describeErrors(validate)}`);
   const text = JSON.stringify(item);

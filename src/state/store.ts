@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/pr
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "../errors.js";
-import { applyJournal, checkDocument, checkItem, parseDocument, parseJournal } from "./document.js";
+import { applyJournal, checkDocument, checkItem, loadStateSchema, parseDocument, parseJournal } from "./document.js";
 import type { JournalEntry } from "./document.js";
 import { acquireLock } from "./lock.js";
 import type { HeldLock } from "./lock.js";
@@ -24,6 +24,14 @@ export interface StateStoreOptions {
 
 const PRIVATE = 0o600;
 
+interface WriteOp {
+  kind: "write";
+  build: (current: (key: string) => ItemState | undefined) => { entry?: JournalEntry; result: unknown };
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+type QueuedOp = WriteOp | { kind: "checkpoint"; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
 /**
  * The crash-safe, locked state of one plan (DESIGN.md "State"): every write is appended to
  * `<path>.journal` and fsynced before it resolves; checkpoints replace the document atomically.
@@ -39,7 +47,8 @@ export class StateStore {
   readonly #now: () => Date;
   readonly #checkpointEvery: number;
   readonly #onNotice: ((message: string) => void) | undefined;
-  #chain: Promise<void> = Promise.resolve();
+  readonly #queue: QueuedOp[] = [];
+  #draining: Promise<void> | undefined;
   #linesSinceCheckpoint = 0;
   #broken: unknown;
   #closed = false;
@@ -69,6 +78,7 @@ export class StateStore {
       notices.push(message);
       options.onNotice?.(message);
     };
+    await loadStateSchema();
     await mkdir(dirname(path), { recursive: true });
     const lock = acquireLock(`${path}.lock`, path, now);
     if (lock.notice) notice(lock.notice);
@@ -130,9 +140,9 @@ export class StateStore {
   put(item: ItemState): Promise<void> {
     // What the journal will hold, exactly: JSON drops undefined fields at every depth.
     const record = jsonCopy(item);
-    return this.#enqueue(async () => {
-      await checkItem(record);
-      await this.#append({ op: "put", at: this.#now().toISOString(), item: record });
+    return this.#submit<void>(() => {
+      checkItem(record);
+      return { entry: { op: "put", at: this.#now().toISOString(), item: record }, result: undefined };
     });
   }
 
@@ -141,29 +151,29 @@ export class StateStore {
     const changes = jsonCopy(patch);
     // A field patched to undefined is removed, so `{ poller: undefined }` clears it.
     const cleared = Object.keys(patch).filter((name) => (patch as Record<string, unknown>)[name] === undefined && name !== "key");
-    return this.#enqueue(async () => {
-      const current = this.#doc.items[key];
-      if (!current) throw new Error(`state ${this.path} has no item ${key} to patch`);
+    return this.#submit<ItemState>((current) => {
+      const previous = current(key);
+      if (!previous) throw new Error(`state ${this.path} has no item ${key} to patch`);
       const at = this.#now().toISOString();
-      const merged: ItemState = { ...current, ...changes, key, updatedAt: at };
+      const merged: ItemState = { ...previous, ...changes, key, updatedAt: at };
       for (const name of cleared) delete (merged as unknown as Record<string, unknown>)[name];
-      await checkItem(merged);
-      await this.#append({ op: "put", at, item: merged });
-      return jsonCopy(merged);
+      checkItem(merged);
+      return { entry: { op: "put", at, item: merged }, result: jsonCopy(merged) };
     });
   }
 
   /** Removes an item's record durably (no-op when absent). */
   remove(key: string): Promise<void> {
-    return this.#enqueue(async () => {
-      if (!(key in this.#doc.items)) return;
-      await this.#append({ op: "remove", at: this.#now().toISOString(), key });
-    });
+    return this.#submit<void>((current) => ({
+      ...(current(key) ? { entry: { op: "remove", at: this.#now().toISOString(), key } as const } : {}),
+      result: undefined,
+    }));
   }
 
   /** Rewrites the document atomically (tmp in same dir, fsync, rename, fsync dir), mode 0600, then truncates the journal. */
   checkpoint(): Promise<void> {
-    return this.#enqueue(() => this.#writeDocument());
+    if (this.#closed) return Promise.reject(new Error(`state ${this.path} is closed`));
+    return this.#schedule({ kind: "checkpoint" });
   }
 
   /** checkpoint + release the lock; idempotent. */
@@ -172,7 +182,7 @@ export class StateStore {
     this.#closing ??= (async () => {
       // Queued behind every pending write; runs even when a journal append failed, since the
       // in-memory view only ever holds what was made durable, and rewriting it heals the journal.
-      const finished = this.#chain.then(() => this.#writeDocument());
+      const finished = this.#schedule({ kind: "checkpoint" });
       this.#closed = true;
       try {
         await finished;
@@ -194,39 +204,95 @@ export class StateStore {
     void this.#journal.close().catch(() => undefined);
   }
 
-  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+  #submit<T>(build: (current: (key: string) => ItemState | undefined) => { entry?: JournalEntry; result: T }): Promise<T> {
     // Checked when called, not when run: writes queued before close() still complete.
     if (this.#closed) return Promise.reject(new Error(`state ${this.path} is closed`));
-    const run = this.#chain.then(() => {
-      if (this.#broken !== undefined) throw new Error(`state ${this.path} cannot be written: an earlier write failed`, { cause: this.#broken });
-      return task();
-    });
-    this.#chain = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
+    return this.#schedule<T>({ kind: "write", build });
   }
 
-  async #append(entry: JournalEntry): Promise<void> {
-    try {
-      await this.#journal.write(`${JSON.stringify(entry)}\n`);
-      await this.#journal.datasync();
-    } catch (error: unknown) {
-      // The line may be torn; appending after it would damage the journal's middle.
-      this.#broken = error;
-      throw error;
-    }
-    if (entry.op === "put") deepFreeze(entry.item);
-    applyJournal(this.#doc, [entry]);
-    this.#linesSinceCheckpoint++;
-    if (this.#linesSinceCheckpoint >= this.#checkpointEvery) {
-      try {
-        await this.#writeDocument();
-      } catch (error: unknown) {
-        // The entry is durable in the journal; a failed checkpoint only means a longer replay.
-        this.#onNotice?.(`could not checkpoint ${this.path}: ${error instanceof Error ? error.message : String(error)}`);
+  #schedule<T>(op: { kind: "checkpoint" } | { kind: "write"; build: (current: (key: string) => ItemState | undefined) => { entry?: JournalEntry; result: T } }): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ ...op, resolve: resolve as (value: unknown) => void, reject } as QueuedOp);
+      this.#kick();
+    });
+  }
+
+  #kick(): void {
+    if (this.#draining) return;
+    // Started on a microtask, so that writes issued in the same tick share one fsync.
+    this.#draining = Promise.resolve()
+      .then(() => this.#drain())
+      .catch((error: unknown) => {
+        // Only a bug of ours gets here; fail what waits rather than leave it hanging.
+        this.#broken ??= error;
+        for (const op of this.#queue.splice(0)) op.reject(error);
+      })
+      .finally(() => {
+        this.#draining = undefined;
+        // An op queued after the loop's last look but before this point would otherwise wait forever.
+        if (this.#queue.length > 0) this.#kick();
+      });
+  }
+
+  /**
+   * Works through the queue in call order. Consecutive writes form one batch: each is computed
+   * against the view including the batch's earlier writes, then all are appended with ONE write
+   * and ONE fsync (group commit), applied to the view, and only then resolved.
+   */
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0]!;
+      if (head.kind === "checkpoint") {
+        this.#queue.shift();
+        await this.#writeDocument().then(head.resolve, head.reject);
+        continue;
       }
+      const batch: WriteOp[] = [];
+      while (this.#queue[0]?.kind === "write") batch.push(this.#queue.shift() as WriteOp);
+      if (this.#broken !== undefined) {
+        const error = new Error(`state ${this.path} cannot be written: an earlier write failed`, { cause: this.#broken });
+        for (const op of batch) op.reject(error);
+        continue;
+      }
+      const overlay = new Map<string, ItemState | undefined>();
+      const current = (key: string): ItemState | undefined => (overlay.has(key) ? overlay.get(key) : this.#doc.items[key]);
+      const entries: JournalEntry[] = [];
+      const outcomes: { op: WriteOp; ok: boolean; value: unknown }[] = [];
+      for (const op of batch) {
+        try {
+          const { entry, result } = op.build(current);
+          if (entry) {
+            entries.push(entry);
+            overlay.set(entry.op === "put" ? entry.item.key : entry.key, entry.op === "put" ? entry.item : undefined);
+          }
+          outcomes.push({ op, ok: true, value: result });
+        } catch (error: unknown) {
+          outcomes.push({ op, ok: false, value: error });
+        }
+      }
+      if (entries.length > 0) {
+        try {
+          await this.#journal.write(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
+          await this.#journal.datasync();
+        } catch (error: unknown) {
+          // The lines may be torn; appending after them would damage the journal's middle.
+          this.#broken = error;
+          for (const op of batch) op.reject(error);
+          continue;
+        }
+        for (const entry of entries) if (entry.op === "put") deepFreeze(entry.item);
+        applyJournal(this.#doc, entries);
+        this.#linesSinceCheckpoint += entries.length;
+      }
+      if (this.#linesSinceCheckpoint >= this.#checkpointEvery) {
+        try {
+          await this.#writeDocument();
+        } catch (error: unknown) {
+          // The entries are durable in the journal; a failed checkpoint only means a longer replay.
+          this.#onNotice?.(`could not checkpoint ${this.path}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      for (const { op, ok, value } of outcomes) (ok ? op.resolve : op.reject)(value);
     }
   }
 

@@ -241,6 +241,30 @@ describe("StateStore", () => {
     assert.deepEqual(Object.keys((await readState(path))?.items ?? {}), ["b", "c"]);
   });
 
+  it("commits writes issued together as one batch, each seeing the ones before it, one failure failing only itself", async () => {
+    const path = freshPath();
+    const store = await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" });
+    const results = await Promise.allSettled([
+      store.put(item("a", 1)),
+      store.patch("a", { attempts: 2 }),
+      store.patch("b", { attempts: 1 }), // no such item yet: only this one fails
+      store.put(item("b", 5)),
+      store.remove("a"),
+      store.patch("a", { attempts: 3 }), // removed just before, in the same batch
+      store.patch("b", { status: "done" }),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled", "rejected", "fulfilled"],
+    );
+    assert.equal(store.get("a"), undefined);
+    assert.deepEqual([store.get("b")?.attempts, store.get("b")?.status], [5, "done"]);
+    store.abandon();
+    const replayed = await readState(path);
+    assert.deepEqual(Object.keys(replayed?.items ?? {}), ["b"]);
+    assert.equal(replayed?.items["b"]?.status, "done");
+  });
+
   it("refuses to write an item that would make the state unreadable", async () => {
     const path = freshPath();
     const store = await StateStore.open(path, { armEndpoint: ENDPOINT, plan: "p.yaml" });
