@@ -169,11 +169,13 @@ class ItemRun {
     this.#image = plan.image;
   }
 
+  #deadlineMessage(phase: string): string {
+    const minutes = Math.round((this.#ctx.timing.itemTimeoutMs * this.#ctx.timing.timeScale) / 6_000) / 10;
+    return `the item's deadline (${minutes} min) passed while ${phase}; re-run to continue (or raise --item-timeout)`;
+  }
+
   #checkDeadline(phase: string): void {
-    if (Date.now() > this.#deadline) {
-      const minutes = Math.round((this.#ctx.timing.itemTimeoutMs * this.#ctx.timing.timeScale) / 60_000);
-      throw new AzureError({ code: "Timeout", message: `the item's deadline (${minutes} min) passed while ${phase}; re-run to continue`, transient: true });
-    }
+    if (Date.now() >= this.#deadline) throw new AzureError({ code: "Timeout", message: this.#deadlineMessage(phase), transient: true });
   }
 
   async step(): Promise<void> {
@@ -351,6 +353,7 @@ class ItemRun {
     const m = this.#m;
     ctx.progress(m, "replicating");
     const crashTimer = setTimeout(() => ctx.crash("polling"), ctx.timing.versionPollMs * 2);
+    const watcher = this.#watchRegions();
     try {
       this.#checkDeadline("waiting for the version operation");
       await this.#withDeadline((signal) => ctx.writer.pollVersion(poller, { updateIntervalInMs: ctx.timing.versionPollMs, signal }));
@@ -366,9 +369,46 @@ class ItemRun {
       throw e;
     } finally {
       clearTimeout(crashTimer);
+      await watcher.stop();
     }
     await ctx.state.patch(m.key, { status: "verifying", poller: undefined });
     return this.#verify();
+  }
+
+  /**
+   * While the operation runs, reads the version's replication status now and then (every ten
+   * poll intervals: 5 minutes on real Azure) to show and record per-region progress.
+   */
+  #watchRegions(): { stop: () => Promise<void> } {
+    const ctx = this.#ctx;
+    const m = this.#m;
+    let last = JSON.stringify(ctx.state.get(m.key)?.regions ?? []);
+    let pending: Promise<void> = Promise.resolve();
+    const controller = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, controller.signal]);
+    const timer = setInterval(() => {
+      pending = pending.then(async () => {
+        try {
+          const version = await ctx.writer.getVersion(m.version.id, { replicationStatus: true, signal });
+          const regions = version?.replication?.regions ?? [];
+          const text = JSON.stringify(regions);
+          if (regions.length === 0 || text === last || signal.aborted) return;
+          last = text;
+          await ctx.state.patch(m.key, { regions });
+          const completed = regions.filter((r) => r.state === "Completed").length;
+          ctx.progress(m, `replicating (${completed}/${version?.targetRegions.length ?? regions.length} regions)`);
+        } catch {
+          // Progress is best effort: the operation's poller decides the outcome.
+        }
+      });
+    }, ctx.timing.versionPollMs * 10);
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        controller.abort();
+        await pending;
+      },
+    };
   }
 
   /** Runs `op` with a signal that also fires at the item's deadline. */
@@ -380,7 +420,10 @@ class ItemRun {
     try {
       return await op(signal);
     } catch (error: unknown) {
-      if (timeout.aborted && !ctx.signal.aborted) this.#checkDeadline("waiting for the version operation");
+      if (timeout.aborted && !ctx.signal.aborted) {
+        // Timer and clock may disagree by a millisecond: the deadline's own signal decides.
+        throw new AzureError({ code: "Timeout", message: this.#deadlineMessage("waiting for the version operation"), transient: true });
+      }
       throw error;
     }
   }
