@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { crashHook } from "../engine/crash-hook.js";
 import { runMigrations } from "../engine/run-migrations.js";
 import { runnerTiming } from "../engine/timing.js";
-import { ExitCode, UsageError, messageOf } from "../errors.js";
+import { ExitCode, InterruptedError, UsageError, messageOf } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeLine } from "../io.js";
 import { loadPlan } from "../plan/load.js";
@@ -70,11 +70,17 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const statePath = resolve(io.cwd, stateGiven);
 
   const probeSubscriptionId = plan.migrations[0]?.gallery.subscriptionId;
-  const context = await createAzureContext(values, io, {
-    write: true,
-    stateDir: dirname(statePath),
-    ...(probeSubscriptionId !== undefined ? { probeSubscriptionId } : {}),
-  });
+  let context: Awaited<ReturnType<typeof createAzureContext>>;
+  try {
+    context = await createAzureContext(values, io, {
+      write: true,
+      stateDir: dirname(statePath),
+      ...(probeSubscriptionId !== undefined ? { probeSubscriptionId } : {}),
+    });
+  } catch (error: unknown) {
+    if (io.signal.aborted) throw new InterruptedError("interrupted before any item started; nothing was written");
+    throw error;
+  }
   let store: StateStore | undefined;
   try {
     store = await StateStore.open(statePath, {
