@@ -280,6 +280,12 @@ class ComputePort implements AzureWriter {
         updateIntervalInMs: options.updateIntervalInMs,
         abortSignal: options.signal,
       });
+      if (options.onPoll) {
+        const onPoll = options.onPoll;
+        poller.onProgress((state) => {
+          if (state.status === "running" || state.status === "notStarted") onPoll();
+        });
+      }
       const version = await poller.pollUntilDone({ abortSignal: options.signal });
       return version ? toVersionInfo(version, id) : undefined;
     } catch (error: unknown) {

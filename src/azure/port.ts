@@ -135,6 +135,8 @@ export interface VersionSpec {
 export interface PollOptions {
   updateIntervalInMs: number;
   signal?: AbortSignal;
+  /** Called after each poll that found the operation still running. */
+  onPoll?: () => void;
 }
 
 /** Reads plus the writes `run` and `cleanup` make; only handed out when a command asks for writes. */

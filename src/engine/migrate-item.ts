@@ -352,11 +352,12 @@ class ItemRun {
     const ctx = this.#ctx;
     const m = this.#m;
     ctx.progress(m, "replicating");
-    const crashTimer = setTimeout(() => ctx.crash("polling"), ctx.timing.versionPollMs * 2);
     const watcher = this.#watchRegions();
     try {
       this.#checkDeadline("waiting for the version operation");
-      await this.#withDeadline((signal) => ctx.writer.pollVersion(poller, { updateIntervalInMs: ctx.timing.versionPollMs, signal }));
+      await this.#withDeadline((signal) =>
+        ctx.writer.pollVersion(poller, { updateIntervalInMs: ctx.timing.versionPollMs, signal, onPoll: () => ctx.crash("polling") }),
+      );
     } catch (error: unknown) {
       if (isAbort(error, ctx.signal)) throw error;
       const e = toAzureError(error);
@@ -368,7 +369,6 @@ class ItemRun {
       if (e instanceof AzureError && e.operationFailed) return this.#operationFailed(e);
       throw e;
     } finally {
-      clearTimeout(crashTimer);
       await watcher.stop();
     }
     await ctx.state.patch(m.key, { status: "verifying", poller: undefined });
