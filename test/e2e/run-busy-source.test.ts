@@ -11,8 +11,8 @@ describe("run against a source image that is busy", () => {
 
   before(async () => {
     const seed = write(tmp.dir, "seed.yaml", seedYaml([{ name: "busy-source", hyperVGeneration: "V2" }]));
-    // Replication takes 10 simulated minutes = 3 s here: long enough for a second run to meet it.
-    const faults = resolveFaults({ replication: { baseMinutes: 10, minutesPerGB: 0, minutesPerRegion: 0, regionFailureRate: 0 } });
+    // Replication takes 16 simulated minutes = 4.8 s here: long enough for a second run to meet it.
+    const faults = resolveFaults({ replication: { baseMinutes: 16, minutesPerGB: 0, minutesPerRegion: 0, regionFailureRate: 0 } });
     emulator = await startTestEmulator({ seed, timeScale: 200, dataDir: join(tmp.dir, "emu"), faults });
   });
   after(async () => {
