@@ -47,6 +47,9 @@ function signalsFor(): { signal: AbortSignal; hardSignal: AbortSignal; dispose: 
       soft.abort(new InterruptedError(`interrupted by ${name}`));
     } else {
       hard.abort(new InterruptedError(`interrupted twice by ${name}`));
+      // The state is journaled and replaced atomically, so leaving now loses nothing; open sockets
+      // or an in-process emulator must not keep the process alive after the command has returned.
+      setTimeout(() => process.exit(ExitCode.interrupted), 250).unref();
     }
   };
   process.on("SIGINT", onSignal);
