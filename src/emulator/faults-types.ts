@@ -32,6 +32,22 @@ export interface ReplicationModel {
   regionFailureRate: number;
 }
 
+/** What an access denial refuses: GET (read), PUT and PATCH (write), DELETE (delete). */
+export type AccessAction = "read" | "write" | "delete";
+
+/** The caller lacks a role at `scope` (a resource id prefix, case-insensitive, segment-aligned): 403 `AuthorizationFailed`. */
+export interface AccessDenial {
+  scope: string;
+  actions: AccessAction[];
+}
+
+/** An ARM management lock on `scope` and everything under it: 409 `ScopeLocked`. */
+export interface ResourceLock {
+  scope: string;
+  /** `CanNotDelete` refuses DELETE; `ReadOnly` refuses PUT, PATCH and DELETE. */
+  level: "CanNotDelete" | "ReadOnly";
+}
+
 export interface FaultsConfig {
   seed: number;
   throttling: ThrottlingConfig;
@@ -39,4 +55,8 @@ export interface FaultsConfig {
   resets: { rate: number };
   latencyMs: { min: number; max: number };
   replication: ReplicationModel;
+  /** Role assignments the caller lacks (default none). */
+  access: { deny: AccessDenial[] };
+  /** Management locks in force (default none). */
+  locks: ResourceLock[];
 }

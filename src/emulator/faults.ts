@@ -5,7 +5,7 @@ import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument } fr
 import type { Document, Node as YamlNode } from "yaml";
 import { InputError, messageOf } from "../errors.js";
 import type { Problem } from "../errors.js";
-import type { Budget3030, FaultsConfig, ReplicationModel, ThrottlingConfig, TokenBucket } from "./faults-types.js";
+import type { AccessDenial, Budget3030, FaultsConfig, ResourceLock, ReplicationModel, ThrottlingConfig, TokenBucket } from "./faults-types.js";
 import { liveArmBuckets, livePolicyBudgets } from "./throttle.js";
 
 /**
@@ -45,6 +45,8 @@ export function defaultFaults(): FaultsConfig {
     resets: { rate: 0 },
     latencyMs: { min: 0, max: 0 },
     replication: { ...defaultReplicationModel },
+    access: { deny: [] },
+    locks: [],
   };
 }
 
@@ -62,6 +64,8 @@ export interface FaultsInput {
   resets?: { rate?: number };
   latencyMs?: { min?: number; max?: number };
   replication?: Partial<ReplicationModel>;
+  access?: { deny?: AccessDenial[] };
+  locks?: ResourceLock[];
 }
 
 /**
@@ -96,8 +100,13 @@ export function resolveFaults(input: FaultsInput): FaultsConfig {
     config.latencyMs = { min, max: input.latencyMs.max ?? min };
   }
   config.replication = { ...config.replication, ...input.replication };
+  config.access = { deny: (input.access?.deny ?? []).map((d) => ({ scope: d.scope, actions: [...new Set(d.actions)] })) };
+  config.locks = (input.locks ?? []).map((l) => ({ scope: l.scope, level: l.level }));
   return config;
 }
+
+/** A resource id prefix: `/subscriptions/{id}` and optionally more segments, no empty ones. */
+const SCOPE = /^\/subscriptions\/[^/\s]+(\/[^/\s]+)*\/?$/i;
 
 const schemaUrl = new URL("../../../schemas/emulator-faults.schema.json", import.meta.url);
 let validator: ReturnType<Ajv["compile"]> | undefined;
@@ -164,6 +173,17 @@ export async function loadFaultsFile(path: string): Promise<FaultsConfig> {
           message: `unknown policy "${name}"${near === undefined ? "" : ` (did you mean "${near}"?)`}; known: ${Object.keys(livePolicyBudgets).join(", ")}`,
         });
       }
+    }
+    // A scope that is no resource id would silently match nothing.
+    const scopes: { segments: string[]; scope: unknown }[] = [];
+    const access = (raw as { access?: { deny?: unknown } }).access;
+    if (Array.isArray(access?.deny)) access.deny.forEach((d: unknown, i) => scopes.push({ segments: ["access", "deny", String(i), "scope"], scope: (d as { scope?: unknown } | null)?.scope }));
+    const locks = (raw as { locks?: unknown }).locks;
+    if (Array.isArray(locks)) locks.forEach((l: unknown, i) => scopes.push({ segments: ["locks", String(i), "scope"], scope: (l as { scope?: unknown } | null)?.scope }));
+    for (const { segments, scope } of scopes) {
+      if (typeof scope !== "string" || SCOPE.test(scope)) continue;
+      const node = nodeAt(doc, segments, false);
+      problems.push({ file: path, ...at(node?.range?.[0]), path: jsonPath(segments), message: `"${scope}" is not a resource id: a scope starts with /subscriptions/<id> (for example /subscriptions/<id>/resourceGroups/<name>)` });
     }
     const latency = (raw as { latencyMs?: { min?: unknown; max?: unknown } }).latencyMs;
     if (typeof latency?.min === "number" && typeof latency.max === "number" && latency.min > latency.max) {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import selfsigned from "selfsigned";
 import { UsageError } from "../errors.js";
+import { AccessRules } from "./access.js";
 import type { Clock } from "./clock.js";
 import { scaledClock } from "./clock.js";
 import { FaultInjector, defaultFaults, loadFaultsFile } from "./faults.js";
@@ -189,6 +190,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       replication: faultsConfig.replication,
       limits,
       pageSize,
+      // A config built in code before access and locks existed has neither.
+      access: new AccessRules(faultsConfig.access?.deny ?? [], faultsConfig.locks ?? []),
       afterWrite: scheduleSave,
     }),
   );

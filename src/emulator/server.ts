@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AccessRules } from "./access.js";
 import { authenticationFailure, handleIdentityRequest } from "./auth.js";
 import type { Clock } from "./clock.js";
 import type { FaultInjector } from "./faults.js";
@@ -32,6 +33,8 @@ export interface ServerDeps {
   replication: ReplicationModel;
   limits: Limits;
   pageSize: number;
+  /** Access denials and locks of the faults file. */
+  access: AccessRules;
   /** Called after every request that may have changed something (to schedule a save). */
   afterWrite: () => void;
 }
@@ -294,6 +297,15 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     const error = new ArmError(404, "SubscriptionNotFound", `The subscription '${route.subscriptionId}' could not be found.`);
     send(res, error.status, baseHeaders, error.body());
     return;
+  }
+  // ARM authorises and checks locks before the resource provider (and its throttling) sees the
+  // request; an operation's status URL is readable by whoever started it, so it is never refused.
+  if (!deps.access.empty && !route.resourceType.startsWith("Microsoft.Compute/locations/")) {
+    const refusal = deps.access.refusal(method, route.resourceType, segments, req.headers.authorization);
+    if (refusal) {
+      send(res, refusal.status, baseHeaders, refusal.body());
+      return;
+    }
   }
   const verdict = deps.throttle.charge(route.subscriptionId, route.kind, route.policy);
   if (!verdict.allowed) {

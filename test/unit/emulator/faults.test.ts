@@ -91,6 +91,55 @@ describe("loadFaultsFile", () => {
     );
   });
 
+  it("reads access denials and locks in the documented format (both default empty)", async () => {
+    const path = await faultsFile(
+      [
+        "access:",
+        "  deny:                       # the caller lacks a role here",
+        "    - scope: /subscriptions/S/resourceGroups/rg-gallery",
+        "      actions: [write]",
+        "locks:",
+        "  - scope: /subscriptions/S/resourceGroups/rg-legacy-images",
+        "    level: CanNotDelete",
+        "",
+      ].join("\n"),
+    );
+    const faults = await loadFaultsFile(path);
+    assert.deepEqual(faults.access, { deny: [{ scope: "/subscriptions/S/resourceGroups/rg-gallery", actions: ["write"] }] });
+    assert.deepEqual(faults.locks, [{ scope: "/subscriptions/S/resourceGroups/rg-legacy-images", level: "CanNotDelete" }]);
+    assert.deepEqual(defaultFaults().access, { deny: [] });
+    assert.deepEqual(defaultFaults().locks, []);
+  });
+
+  it("reports mistakes in access and locks at their positions", async () => {
+    const path = await faultsFile(
+      [
+        "access:",
+        "  deny:",
+        "    - scope: rg-gallery",
+        "      actions: [write, modify]",
+        "    - scope: /subscriptions/S",
+        "      actions: []",
+        "      role: Owner",
+        "locks:",
+        "  - scope: /subscriptions/S/resourceGroups/rg",
+        "    level: DoNotDelete",
+        "  - level: ReadOnly",
+        "",
+      ].join("\n"),
+    );
+    const error = await loadFaultsFile(path).catch((e: unknown) => e);
+    assert.ok(error instanceof InputError);
+    assert.deepEqual(error.problems.map(formatProblem), [
+      `${path}:3:14: access.deny[0].scope: "rg-gallery" is not a resource id: a scope starts with /subscriptions/<id> (for example /subscriptions/<id>/resourceGroups/<name>)`,
+      `${path}:4:24: access.deny[0].actions[1]: must be one of "read", "write", "delete"`,
+      `${path}:6:16: access.deny[1].actions: must NOT have fewer than 1 items`,
+      `${path}:7:7: access.deny[1].role: unknown field "role"`,
+      `${path}:10:12: locks[0].level: must be one of "CanNotDelete", "ReadOnly"`,
+      `${path}:11:5: locks[1]: must have required property 'scope'`,
+    ]);
+  });
+
   it("refuses a policy the emulator does not route, suggesting the near one", async () => {
     const path = await faultsFile('throttling:\n  policies:\n    CreateUpdateGalleryImageVersions: { "3Min": 3 }\n');
     const error = await loadFaultsFile(path).catch((e: unknown) => e);
