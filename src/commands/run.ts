@@ -1,14 +1,16 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { crashHook } from "../engine/crash-hook.js";
 import { runMigrations } from "../engine/run-migrations.js";
 import { runnerTiming } from "../engine/timing.js";
-import { ExitCode, InterruptedError, UsageError, messageOf } from "../errors.js";
+import { ExitCode, InputError, InterruptedError, UsageError, messageOf } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeLine } from "../io.js";
 import { loadPlan } from "../plan/load.js";
 import { defaultStatePath } from "../plan/paths.js";
 import { buildReport, renderJson, renderTable } from "../report/index.js";
+import { acquireLock } from "../state/lock.js";
+import type { HeldLock } from "../state/lock.js";
 import { StateStore } from "../state/store.js";
 import { azureFlagHelp, azureFlagOptions, createAzureContext } from "./azure-options.js";
 import { parseFlags, positiveInteger, positiveNumber } from "./flags.js";
@@ -70,6 +72,9 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const statePath = resolve(io.cwd, stateGiven);
 
   const probeSubscriptionId = plan.migrations[0]?.gallery.subscriptionId;
+  // The state lock is checked before connecting: a live run's lock is the real reason to stop, and
+  // `--emulator` would otherwise fail first on the port that run's emulator still listens on.
+  const preflight = await holdStateLock(statePath, io);
   let context: Awaited<ReturnType<typeof createAzureContext>>;
   try {
     context = await createAzureContext(values, io, {
@@ -80,9 +85,12 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   } catch (error: unknown) {
     if (io.signal.aborted) throw new InterruptedError("interrupted before any item started; nothing was written");
     throw error;
+  } finally {
+    preflight.release();
   }
   let store: StateStore | undefined;
   try {
+    // Opening takes the lock again for good; a run that slipped in meanwhile gets the same message.
     store = await StateStore.open(statePath, {
       armEndpoint: context.armEndpoint,
       plan: planFile,
@@ -148,4 +156,23 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     if (store) await store.close().catch(() => undefined);
     await context.close();
   }
+}
+
+/**
+ * Takes the state's lock for the connecting phase, with the same checks and messages as opening
+ * the state (a live holder is an input error, exit 2); a stale lock taken over is told here,
+ * since StateStore.open then takes over our released lock without a word.
+ */
+async function holdStateLock(statePath: string, io: Io): Promise<{ release(): void }> {
+  let lock: HeldLock;
+  try {
+    await mkdir(dirname(statePath), { recursive: true });
+    lock = acquireLock(`${statePath}.lock`, statePath, () => new Date());
+  } catch (error: unknown) {
+    if (error instanceof InputError) throw error;
+    // An unusable directory or lock file: StateStore.open reports it in its own words.
+    return { release: () => undefined };
+  }
+  if (lock.notice) writeLine(io.stderr, `acg-migrate: ${lock.notice}`);
+  return lock;
 }
