@@ -363,6 +363,7 @@ function updateVersion(
   }
   const previous = objectOr(rec.properties["publishingProfile"]);
   const { profile, targets } = normalisePublishing(ctx, objectOr(props["publishingProfile"]), location, previous);
+  refuseReplicatedLocationRemoval(ctx, rec, props, targets);
   const parts = rec.sourceId ? parseManagedImageId(rec.sourceId) : undefined;
   const image = parts ? ctx.store.images.get(keyOf(imageId(parts.subscriptionId, parts.resourceGroup, parts.name))) : undefined;
   const plan = replicate(ctx, rec, image, defRec, targets, rec.provisioningState === "Succeeded" || rec.provisioningState === "Failed");
@@ -374,6 +375,29 @@ function updateVersion(
   rec.replication = plan.timeline;
   const op = startChange(ctx, rec, "update", plan.endMs, plan.outcome, plan.error);
   return changeReply(ctx, op, renderVersion(rec, ctx.now, false));
+}
+
+/**
+ * `safetyProfile.allowDeletionOfReplicatedLocations: false` keeps every region that holds a
+ * replicated copy. The value in force is the one after this request (the request's when it sends
+ * one), so an update may allow and remove in one go, as a migrator that means to remove does.
+ * Only completed regions count as replicated: dropping a failed region is FACTS.md §4.2's advice.
+ */
+function refuseReplicatedLocationRemoval(ctx: RequestContext, rec: GalleryFamilyRecord, props: Record<string, unknown>, targets: readonly TargetRegion[]): void {
+  const sent = objectOr(props["safetyProfile"])["allowDeletionOfReplicatedLocations"];
+  const allowed = typeof sent === "boolean" ? sent : objectOr(rec.properties["safetyProfile"])["allowDeletionOfReplicatedLocations"] === true;
+  if (allowed) return;
+  const kept = new Set(targets.map((t) => shortRegion(t.display)));
+  const removed = (rec.replication ?? [])
+    .filter((r) => r.failure === undefined && r.endAt <= ctx.now && !kept.has(shortRegion(r.region)))
+    .map((r) => shortRegion(r.region));
+  if (removed.length === 0) return;
+  throw ruleError(
+    400,
+    "InvalidParameter",
+    `Removing replicated locations is not allowed because allowDeletionOfReplicatedLocations is false for gallery image version '${rec.name}'. The update removes ${removed.map((r) => `'${r}'`).join(", ")}; set properties.safetyProfile.allowDeletionOfReplicatedLocations to true to remove them.`,
+    "properties.publishingProfile.targetRegions",
+  );
 }
 
 /** PATCH a version: the same as an update PUT of the fields sent. */
@@ -394,7 +418,26 @@ export function deleteVersion(ctx: RequestContext, sub: string, rg: string, gall
   const key = keyOf(versionResourceId(sub, rg, gallery, definition, name));
   const rec = ctx.store.versions.get(key);
   if (!rec) return { status: 204 };
+  refuseDeleteBeforeEndOfLife(ctx, rec);
   return startDelete(ctx, rec, DELETE_MS);
+}
+
+/**
+ * `safetyProfile.blockDeletionBeforeEndOfLife: true` refuses a delete while the end-of-life date
+ * (simulated time) is ahead; without an end-of-life date there is nothing to wait for, so the
+ * delete goes ahead. A delete already running is joined, as any repeated delete.
+ */
+function refuseDeleteBeforeEndOfLife(ctx: RequestContext, rec: GalleryFamilyRecord): void {
+  if (objectOr(rec.properties["safetyProfile"])["blockDeletionBeforeEndOfLife"] !== true) return;
+  if (rec.provisioningState === "Deleting" && ctx.store.isRunning(rec.operationId)) return;
+  const eol = objectOr(rec.properties["publishingProfile"])["endOfLifeDate"];
+  const at = typeof eol === "string" ? Date.parse(eol) : Number.NaN;
+  if (Number.isNaN(at) || at <= ctx.now) return;
+  throw ruleError(
+    409,
+    "DeleteGalleryImageVersionBlockedBeforeEndOfLife",
+    "Deletion of Gallery image version is not allowed because the image is enabled for blockDeletionBeforeEndOfLife and its endOfLifeDate has not reached yet",
+  );
 }
 
 /** Region display names of a version's targets (for tests and the seed). */

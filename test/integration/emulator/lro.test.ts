@@ -109,7 +109,11 @@ describe("emulator long-running operations as recorded", () => {
     const path = `${base}/lroGallery/images/modern/versions/1.0.0`;
     const updated = await arm(emulator, "PUT", `${path}?api-version=2024-03-03`, {
       location: "westeurope",
-      properties: { publishingProfile: { replicaCount: 2, targetRegions: [{ name: "westus2", regionalReplicaCount: 1 }, { name: "westeurope" }] } },
+      // Dropping replicated regions needs allowDeletionOfReplicatedLocations (safety.test.ts).
+      properties: {
+        publishingProfile: { replicaCount: 2, targetRegions: [{ name: "westus2", regionalReplicaCount: 1 }, { name: "westeurope" }] },
+        safetyProfile: { allowDeletionOfReplicatedLocations: true },
+      },
     });
     assert.equal(updated.status, 200);
     assert.equal(updated.body.properties.provisioningState, "Updating");
