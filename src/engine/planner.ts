@@ -3,6 +3,7 @@
  * `plan` (which prints it) and `run` (which acts on it).
  */
 import pLimit from "p-limit";
+import type { LimitFunction } from "p-limit";
 import type { AzureReader, DefinitionInfo, GalleryInfo, ManagedImage, VersionInfo } from "../azure/port.js";
 import { AzureError, remedyFor, toAzureError } from "../azure/errors.js";
 import type { Migration, Plan, StorageAccountType } from "../plan/types.js";
@@ -45,29 +46,139 @@ export function isRetried(previous: ItemState, migration: Migration, retryFailed
   return retryFailed || previous.fingerprint !== migration.fingerprint || previous.lastError?.transient === true;
 }
 
+/**
+ * How many items must share a parent before one list (every page) replaces their GETs: a list
+ * costs a page per few dozen children whatever we need, a GET one request per child needed.
+ * Images take more because a resource group often holds many images the plan does not name.
+ */
+export const LIST_THRESHOLDS = { images: 20, definitions: 3, versions: 3 } as const;
+
 /** Read-only: decides each item's action from the plan, what Azure holds and the state. Never writes. */
 export async function planMigrations(plan: Plan, reader: AzureReader, state: StateDocument | undefined, options: PlanOptions = {}): Promise<ItemPlan[]> {
   const limit = pLimit(options.concurrency ?? 16);
-  const cache = new Map<string, Promise<unknown>>();
-  const cached = <T>(key: string, read: () => Promise<T>): Promise<T> => {
-    let hit = cache.get(key) as Promise<T> | undefined;
+  const signal = options.signal;
+  // Only items that will read Azure count towards a parent's list (done and in-flight ones do not).
+  const reading = plan.migrations.filter((m) => needsReads(m, state?.items[m.key], options));
+  const galleries = new Map<string, Promise<GalleryInfo | undefined>>();
+  const images = childLookup<ManagedImage>(limit, LIST_THRESHOLDS.images, reading.map((m) => ({ parent: `${m.source.subscriptionId}/${m.source.resourceGroup}`, child: m.source.id })), {
+    list: (parent) => {
+      const [subscriptionId, resourceGroup] = parent.split("/") as [string, string];
+      return reader.listImages(subscriptionId, resourceGroup, signal);
+    },
+    get: (id) => reader.getImage(id, signal),
+  });
+  const definitions = childLookup<DefinitionInfo>(limit, LIST_THRESHOLDS.definitions, reading.map((m) => ({ parent: m.gallery.id, child: m.definition.id })), {
+    list: (galleryId) => reader.listDefinitions(galleryId, signal),
+    get: (id) => reader.getDefinition(id, signal),
+  });
+  const versions = childLookup<VersionInfo>(limit, LIST_THRESHOLDS.versions, reading.map((m) => ({ parent: m.definition.id, child: m.version.id })), {
+    list: (definitionId) => reader.listVersions(definitionId, signal),
+    get: (id) => reader.getVersion(id, { signal }),
+  });
+  const gallery = (m: Migration): Promise<GalleryInfo | undefined> => {
+    const key = m.gallery.id.toLowerCase();
+    let hit = galleries.get(key);
     if (!hit) {
-      hit = limit(read);
-      cache.set(key, hit);
+      hit = limit(() => reader.getGallery(m.gallery.id, signal));
+      galleries.set(key, hit);
     }
     return hit;
   };
-  const signal = options.signal;
+  // Children of a parent that does not exist do not exist either: no read needed.
+  const definition = async (m: Migration): Promise<DefinitionInfo | undefined> =>
+    (await gallery(m)) ? definitions.read(m.gallery.id, m.definition.id) : undefined;
+  const version = async (m: Migration): Promise<VersionInfo | undefined> =>
+    (await definition(m)) ? versions.read(m.definition.id, m.version.id) : undefined;
   const plans = await Promise.all(
     plan.migrations.map((migration) => planOne(migration, state?.items[migration.key], {
-      image: () => cached(`i:${migration.source.id.toLowerCase()}`, () => reader.getImage(migration.source.id, signal)),
-      gallery: () => cached(`g:${migration.gallery.id.toLowerCase()}`, () => reader.getGallery(migration.gallery.id, signal)),
-      definition: () => cached(`d:${migration.definition.id.toLowerCase()}`, () => reader.getDefinition(migration.definition.id, signal)),
-      version: () => limit(() => reader.getVersion(migration.version.id, { signal })),
+      image: () => images.read(`${migration.source.subscriptionId}/${migration.source.resourceGroup}`, migration.source.id),
+      gallery: () => gallery(migration),
+      definition: () => definition(migration),
+      version: () => version(migration),
     }, options)),
   );
   annotateShared(plans);
   return plans;
+}
+
+/** Reads of one kind of child resource: a list per parent where enough items share it, else GETs. */
+interface ChildLookup<T> {
+  read(parent: string, child: string): Promise<T | undefined>;
+}
+
+/**
+ * Batches child reads under `limit`. A parent named by at least `threshold` distinct children is
+ * listed once (all pages, stopping early once every needed child is seen); a child the complete
+ * list lacks does not exist. A list that fails or runs too long falls back to GETs for the
+ * children it did not find, so a list refused where a GET is allowed changes nothing.
+ */
+function childLookup<T extends { id: string }>(
+  limit: LimitFunction,
+  threshold: number,
+  wanted: { parent: string; child: string }[],
+  reads: { list(parent: string): AsyncIterable<T>; get(id: string): Promise<T | undefined> },
+): ChildLookup<T> {
+  const needed = new Map<string, Set<string>>();
+  for (const w of wanted) {
+    const key = w.parent.toLowerCase();
+    const set = needed.get(key) ?? new Set<string>();
+    set.add(w.child.toLowerCase());
+    needed.set(key, set);
+  }
+  const listings = new Map<string, Promise<{ found: Map<string, T>; complete: boolean }>>();
+  const gets = new Map<string, Promise<T | undefined>>();
+  const get = (id: string): Promise<T | undefined> => {
+    const key = id.toLowerCase();
+    let hit = gets.get(key);
+    if (!hit) {
+      hit = limit(() => reads.get(id));
+      gets.set(key, hit);
+    }
+    return hit;
+  };
+  const listing = (parent: string, children: Set<string>): Promise<{ found: Map<string, T>; complete: boolean }> => {
+    const key = parent.toLowerCase();
+    let hit = listings.get(key);
+    if (!hit) {
+      hit = limit(async () => {
+        const found = new Map<string, T>();
+        // A parent with far more children than we need is cheaper read by GETs: stop and fall back.
+        const budget = Math.max(200, children.size * 10);
+        let seen = 0;
+        try {
+          for await (const item of reads.list(parent)) {
+            const id = item.id.toLowerCase();
+            if (children.has(id)) found.set(id, item);
+            if (found.size === children.size) return { found, complete: true };
+            if (++seen >= budget) return { found, complete: false };
+          }
+          return { found, complete: true };
+        } catch {
+          // The GETs that follow report the error in the item's own words (or succeed).
+          return { found, complete: false };
+        }
+      });
+      listings.set(key, hit);
+    }
+    return hit;
+  };
+  return {
+    async read(parent: string, child: string): Promise<T | undefined> {
+      const children = needed.get(parent.toLowerCase());
+      if (!children || children.size < threshold) return get(child);
+      const { found, complete } = await listing(parent, children);
+      const hit = found.get(child.toLowerCase());
+      if (hit || complete) return hit;
+      return get(child);
+    },
+  };
+}
+
+/** Whether planning this item reads Azure at all (planOne's early answers need only the state). */
+function needsReads(migration: Migration, previous: ItemState | undefined, options: PlanOptions): boolean {
+  if (previous === undefined || previous.fingerprint !== migration.fingerprint) return true;
+  if (previous.status === "done" || IN_FLIGHT.has(previous.status)) return false;
+  return !(previous.status === "failed" && !isRetried(previous, migration, options.retryFailed === true));
 }
 
 interface Reads {

@@ -43,10 +43,21 @@ class World implements AzureReader {
   async getGallery(id: string) { this.reads++; return this.galleries.get(id.toLowerCase()); }
   async getDefinition(id: string) { this.reads++; return this.definitions.get(id.toLowerCase()); }
   async getVersion(id: string) { this.reads++; return this.versions.get(id.toLowerCase()); }
-  async *listImages() {}
+  lists = 0;
+  async *listImages(subscriptionId: string, resourceGroup?: string) {
+    this.lists++;
+    const prefix = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup ?? ""}`.toLowerCase();
+    for (const [k, v] of this.images) if (k.startsWith(prefix)) yield v;
+  }
   async *listGalleries() {}
-  async *listDefinitions() {}
-  async *listVersions() {}
+  async *listDefinitions(galleryId: string) {
+    this.lists++;
+    for (const [k, v] of this.definitions) if (k.startsWith(`${galleryId.toLowerCase()}/images/`)) yield v;
+  }
+  async *listVersions(definitionId: string) {
+    this.lists++;
+    for (const [k, v] of this.versions) if (k.startsWith(`${definitionId.toLowerCase()}/versions/`)) yield v;
+  }
 }
 
 function plan(migrations: Migration[]): Plan {
@@ -124,5 +135,63 @@ describe("planMigrations", () => {
     assert.match(planned[0]!.reason ?? "", /gallery g does not exist/);
     assert.match(planned[1]!.reason ?? "", /Source .*zz is not found/);
     assert.ok(planned.every((p) => p.action === "blocked" && p.remedy));
+  });
+
+  /** A world with gallery g, definitions d0..d(n-1) of `perDefinition` existing versions each, and their images. */
+  function populated(definitions: number, perDefinition: number): { world: World; items: Migration[] } {
+    const world = new World();
+    world.galleries.set(GALLERY.toLowerCase(), { id: GALLERY, name: "g", location: "westeurope" });
+    const items: Migration[] = [];
+    for (let d = 0; d < definitions; d++) {
+      const defId = `${GALLERY}/images/d${d}`;
+      world.definitions.set(defId.toLowerCase(), {
+        id: defId, name: `d${d}`, location: "westeurope", osType: "Linux", osState: "Generalized", hyperVGeneration: "V2", publisher: "P", offer: `d${d}`, sku: "S",
+      });
+      for (let v = 0; v < perDefinition; v++) {
+        const image = `img-${d}-${v}`;
+        world.addImage(image, "V2");
+        const m = migration(items.length, image, `d${d}`, `1.0.${v}`);
+        items.push(m);
+        // Every other version exists already (adopted); the rest are created.
+        if (v % 2 === 0) {
+          world.versions.set(m.key.toLowerCase(), { id: m.key, name: `1.0.${v}`, location: "westeurope", sourceId: imageId(image), provisioningState: "Succeeded", targetRegions: [{ name: "westeurope", replicaCount: 1 }] });
+        }
+      }
+    }
+    return { world, items };
+  }
+
+  it("lists definitions and versions where items share a parent, deciding exactly as the GETs do", async () => {
+    const { world, items } = populated(4, 6);
+    // A definition the plan targets but the gallery lacks: the complete list proves it absent.
+    items.push(migration(items.length, "img-0-0", "new-def", "1.0.0"));
+    const listed = await planMigrations(plan(items), world, undefined);
+    // One list of the gallery's definitions, one per definition's versions, one of the images' group.
+    assert.equal(world.lists, 1 + 4 + 1);
+    assert.equal(world.reads, 1, "only the gallery itself is read by a GET");
+
+    const viaGets = populated(4, 6);
+    viaGets.items.push(migration(viaGets.items.length, "img-0-0", "new-def", "1.0.0"));
+    const refusing = viaGets.world;
+    // Lists refused (as a role scoped to single resources would): every read falls back to a GET.
+    refusing.listDefinitions = async function* () { throw new Error("refused"); };
+    refusing.listVersions = async function* () { throw new Error("refused"); };
+    refusing.listImages = async function* () { throw new Error("refused"); };
+    const fallback = await planMigrations(plan(viaGets.items), refusing, undefined);
+    assert.equal(refusing.reads, 1 + 24 + 5 + 24, "the gallery, 24 images, 5 definitions (new-def too), 24 versions (none under new-def)");
+    assert.deepEqual(listed.map((p) => [p.action, p.notes]), fallback.map((p) => [p.action, p.notes]));
+    assert.deepEqual(listed.filter((p) => p.action === "adopt").length, 12);
+    assert.equal(listed.at(-1)!.action, "create");
+  });
+
+  it("reads nothing under a gallery that does not exist, and GETs where few items share a parent", async () => {
+    const world = new World();
+    world.addImage("a", "V2");
+    world.addImage("b", "V2");
+    const items = [migration(0, "a", "d", "1.0.0"), migration(1, "b", "e", "1.0.0")];
+    const planned = await planMigrations(plan(items), world, undefined);
+    assert.deepEqual(planned.map((p) => p.action), ["create", "create"]);
+    assert.equal(world.lists, 0);
+    assert.equal(world.reads, 1 + 2, "the gallery and the two images; no definition or version GET");
   });
 });
