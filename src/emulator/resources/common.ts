@@ -1,7 +1,7 @@
 /** What galleries, image definitions and image versions share: ids, operations, deletes, rendering. */
 import { lroHeaders } from "../lro.js";
-import { ArmError, findRegion, shortRegion } from "../rules.js";
-import type { GalleryFamilyRecord, OperationRecord } from "../store.js";
+import { ArmError, shortRegion } from "../rules.js";
+import type { GalleryFamilyRecord, OperationRecord, ResourceMap } from "../store.js";
 import type { Reply, RequestContext } from "./context.js";
 
 /** Resource type names, as ARM spells them. */
@@ -78,21 +78,13 @@ export function envelope(rec: GalleryFamilyRecord, properties: Record<string, un
 }
 
 /** Number of resources in `map` of one subscription in one region (for the per-region quotas). */
-export function usage(map: Map<string, GalleryFamilyRecord>, subscriptionId: string, location: string): number {
-  const region = findRegion(location)?.name ?? shortRegion(location);
-  let n = 0;
-  for (const rec of map.values()) {
-    if (rec.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() && shortRegion(rec.location) === region) n += 1;
-  }
-  return n;
+export function usage(map: ResourceMap, subscriptionId: string, location: string): number {
+  return map.countIn(subscriptionId, location);
 }
 
-/** Children of `parentKey` in `map` (keys are lower-cased ids). */
-export function childrenOf(map: Map<string, GalleryFamilyRecord>, parentKey: string, segment: "images" | "versions"): GalleryFamilyRecord[] {
-  const prefix = `${parentKey}/${segment}/`;
-  const out: GalleryFamilyRecord[] = [];
-  for (const [k, rec] of map) if (k.startsWith(prefix) && !k.slice(prefix.length).includes("/")) out.push(rec);
-  return out;
+/** Children of `parentKey` in `map` (keys are lower-cased ids), in the order they were stored. */
+export function childrenOf(map: ResourceMap, parentKey: string): GalleryFamilyRecord[] {
+  return map.children(parentKey);
 }
 
 /** Copies the writable properties of a request (drops read-only ones and empty objects, as the service does). */

@@ -59,11 +59,15 @@ export function tagsOf(value: unknown): Record<string, string> | undefined {
   return tags;
 }
 
-/** One page of a list, with an absolute `nextLink` when more remain (`$skiptoken` = offset). */
-export function page(ctx: RequestContext, items: readonly unknown[]): Reply {
+/**
+ * One page of a list, with an absolute `nextLink` when more remain (`$skiptoken` = offset).
+ * `render` turns the page's items into their JSON, so a long list renders one page, not all of it.
+ */
+export function page<T>(ctx: RequestContext, items: readonly T[], render?: (item: T) => unknown): Reply {
   const token = ctx.url.searchParams.get("$skiptoken");
   const offset = token !== null && /^\d+$/.test(token) ? Number(token) : 0;
-  const value = items.slice(offset, offset + ctx.pageSize);
+  const slice = items.slice(offset, offset + ctx.pageSize);
+  const value: unknown[] = render === undefined ? slice : slice.map(render);
   const body: { value: unknown[]; nextLink?: string } = { value };
   if (offset + ctx.pageSize < items.length) {
     const next = new URL(ctx.url.pathname, ctx.endpoint);

@@ -44,7 +44,7 @@ export function getDefinition(ctx: RequestContext, sub: string, rg: string, gall
 export function listDefinitions(ctx: RequestContext, sub: string, rg: string, gallery: string): Reply {
   const galleryKey = keyOf(galleryResourceId(sub, rg, gallery));
   if (!ctx.store.galleries.has(galleryKey)) throw notFound(TYPES.gallery, gallery, rg);
-  return page(ctx, childrenOf(ctx.store.definitions, galleryKey, "images").map(renderDefinition));
+  return page(ctx, childrenOf(ctx.store.definitions, galleryKey), renderDefinition);
 }
 
 function enumValue<T extends string>(value: unknown, allowed: readonly T[], field: string, required: boolean): T | undefined {
@@ -128,7 +128,7 @@ function checkUniqueIdentifier(ctx: RequestContext, galleryKey: string, selfKey:
   const mine = objectOr(props["identifier"]);
   const same = (x: Record<string, unknown>): boolean =>
     ["publisher", "offer", "sku"].every((p) => String(x[p]).toLowerCase() === String(mine[p]).toLowerCase());
-  for (const other of childrenOf(ctx.store.definitions, galleryKey, "images")) {
+  for (const other of childrenOf(ctx.store.definitions, galleryKey)) {
     if (keyOf(other.id) !== selfKey && same(objectOr(other.properties["identifier"]))) {
       throw ruleError(
         409,
@@ -201,7 +201,7 @@ export function deleteDefinition(ctx: RequestContext, sub: string, rg: string, g
   const key = keyOf(definitionResourceId(sub, rg, gallery, name));
   const rec = ctx.store.definitions.get(key);
   if (!rec) return { status: 204 };
-  if (childrenOf(ctx.store.versions, key, "versions").length > 0) {
+  if (ctx.store.versions.hasChildren(key)) {
     throw ruleError(409, "Conflict", "Can not delete resource before nested resources are deleted.");
   }
   return startDelete(ctx, rec, DELETE_MS);

@@ -2,7 +2,7 @@
 import { checkGalleryName, checkQuota, requireRegion, ruleError } from "../rules.js";
 import type { GalleryFamilyRecord } from "../store.js";
 import { keyOf } from "../store.js";
-import { changeReply, childrenOf, envelope, refuseLocationChange, refuseWhileDeleting, startChange, startDelete, TYPES, usage, writable } from "./common.js";
+import { changeReply, envelope, refuseLocationChange, refuseWhileDeleting, startChange, startDelete, TYPES, usage, writable } from "./common.js";
 import type { Reply, RequestContext } from "./context.js";
 import { isObject, notFound, objectOr, page, requireBody, resourceGroupNotFound, tagsOf } from "./context.js";
 
@@ -32,8 +32,8 @@ export function getGallery(ctx: RequestContext, sub: string, rg: string, name: s
 export function listGalleries(ctx: RequestContext, sub: string, rg: string | undefined): Reply {
   if (rg !== undefined && !ctx.store.resourceGroup(sub, rg)) throw resourceGroupNotFound(rg);
   const prefix = keyOf(rg === undefined ? `/subscriptions/${sub}/` : `/subscriptions/${sub}/resourceGroups/${rg}/`);
-  const items = [...ctx.store.galleries.entries()].filter(([k]) => k.startsWith(prefix)).map(([, r]) => renderGallery(r));
-  return page(ctx, items);
+  const items = [...ctx.store.galleries.entries()].filter(([k]) => k.startsWith(prefix)).map(([, r]) => r);
+  return page(ctx, items, renderGallery);
 }
 
 /** PUT a gallery: 201 Creating or 200 Updating, with `Azure-AsyncOperation`. */
@@ -98,7 +98,7 @@ export function deleteGallery(ctx: RequestContext, sub: string, rg: string, name
   const key = keyOf(galleryResourceId(sub, rg, name));
   const rec = ctx.store.galleries.get(key);
   if (!rec) return { status: 204 };
-  if (childrenOf(ctx.store.definitions, key, "images").length > 0) {
+  if (ctx.store.definitions.hasChildren(key)) {
     throw ruleError(409, "Conflict", "Can not delete resource before nested resources are deleted.");
   }
   return startDelete(ctx, rec, DELETE_MS);

@@ -55,8 +55,8 @@ export function getImage(ctx: RequestContext, sub: string, rg: string, name: str
 export function listImages(ctx: RequestContext, sub: string, rg: string | undefined): Reply {
   if (rg !== undefined && !ctx.store.resourceGroup(sub, rg)) throw resourceGroupNotFound(rg);
   const prefix = keyOf(rg === undefined ? `/subscriptions/${sub}/` : `/subscriptions/${sub}/resourceGroups/${rg}/`);
-  const items = [...ctx.store.images.entries()].filter(([k]) => k.startsWith(prefix)).map(([, r]) => renderImage(r));
-  return page(ctx, items);
+  const items = [...ctx.store.images.entries()].filter(([k]) => k.startsWith(prefix)).map(([, r]) => r);
+  return page(ctx, items, renderImage);
 }
 
 /** DELETE an image: 202 + operation; 204 when it does not exist. */

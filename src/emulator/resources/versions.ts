@@ -84,7 +84,7 @@ export function listVersions(ctx: RequestContext, sub: string, rg: string, galle
   const defKey = keyOf(definitionResourceId(sub, rg, gallery, definition));
   if (!ctx.store.definitions.has(defKey)) throw notFound(TYPES.definition, `${gallery}/images/${definition}`, rg);
   const expand = wantsReplicationStatus(ctx.url);
-  return page(ctx, childrenOf(ctx.store.versions, defKey, "versions").map((r) => renderVersion(r, ctx.now, expand)));
+  return page(ctx, childrenOf(ctx.store.versions, defKey), (r) => renderVersion(r, ctx.now, expand));
 }
 
 interface TargetRegion {
@@ -212,8 +212,8 @@ function diskImagesOf(image: ImageRecord): Record<string, unknown> {
 
 /** A source image feeds at most one replicating version at a time (FACTS.md §3.3). */
 function refuseBusySource(ctx: RequestContext, sourceKey: string, selfKey: string, sourceId: string): void {
-  for (const [key, v] of ctx.store.versions) {
-    if (key === selfKey || v.sourceId === undefined || keyOf(v.sourceId) !== sourceKey) continue;
+  for (const v of ctx.store.versions.withSource(sourceKey)) {
+    if (keyOf(v.id) === selfKey) continue;
     if ((v.provisioningState === "Creating" || v.provisioningState === "Updating") && ctx.store.isRunning(v.operationId)) {
       throw ruleError(
         409,
