@@ -169,12 +169,8 @@ export function isThrottled(error: AzureError): boolean {
 export function remedyFor(error: AzureError): string | undefined {
   const message = error.message;
   if (error.statusCode === 401) return "sign in again (az login) or check the credential chosen with --credential";
-  if (error.statusCode === 403 || error.code === "AuthorizationFailed") {
-    return "grant the identity Reader on the source managed image and Contributor (or Compute Gallery Artifacts Publisher) on the gallery, then re-run";
-  }
-  if (error.code === "ScopeLocked") {
-    return `a resource lock blocks this write (${message.match(/lock[^.]*'([^']+)'/i)?.[1] ?? "see the message"}): remove the lock or the 'ReadOnly' level on the resource group or gallery, then re-run`;
-  }
+  if (error.statusCode === 403 || error.code === "AuthorizationFailed") return missingRoleRemedy(message);
+  if (error.code === "ScopeLocked") return lockRemedy(message);
   if (isThrottled(error)) return "throttled by Azure: re-run later or lower --concurrency";
   if (isSourceBusy(error)) return "another version of this source image is still replicating: re-run after it finishes";
   if (/Hypervisor generation/i.test(message)) {
@@ -204,4 +200,40 @@ export function remedyFor(error: AzureError): string | undefined {
   if (/ZRS storage account type is not supported/i.test(message)) return "use Standard_LRS for this region (version.storageAccountType or the region's storageAccountType)";
   if (error.code === "InvalidParameter") return "fix the value the service names in the plan, then re-run";
   return undefined;
+}
+
+// ARM's 403: "…does not have authorization to perform action 'X' over scope 'Y' or the scope is invalid…".
+const REFUSED_ACTION = /perform action '([^']+)' over scope '([^']+)'/i;
+
+/** The role a 403 shows missing, on the scope to grant it at (the gallery's group when creating the gallery). */
+function missingRoleRemedy(message: string): string {
+  const refused = REFUSED_ACTION.exec(message);
+  if (!refused) {
+    return "grant the identity Reader on the source managed image and Contributor (or Compute Gallery Artifacts Publisher) on the gallery, then re-run";
+  }
+  const action = refused[1]!.toLowerCase();
+  const scope = refused[2]!;
+  const verb = action.slice(action.lastIndexOf("/") + 1);
+  if (action.startsWith("microsoft.compute/images/")) {
+    if (verb === "read") return `grant the identity Reader on ${scope} (the source managed image, or its resource group), then re-run`;
+    return `grant the identity Contributor on ${scope} (the managed image, or its resource group) to delete it, then re-run`;
+  }
+  if (action.startsWith("microsoft.compute/galleries/")) {
+    // A gallery that does not exist yet is created under its resource group: the role goes there.
+    const group = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(scope)?.[0];
+    const where = action === "microsoft.compute/galleries/write" && group !== undefined ? `${group} (the gallery's resource group)` : scope;
+    if (verb === "read") return `grant the identity Reader (or Contributor) on ${where}, then re-run`;
+    return `grant the identity Contributor or Compute Gallery Artifacts Publisher on ${where}, then re-run`;
+  }
+  return `grant the identity a role that allows '${refused[1]}' on ${scope}, then re-run`;
+}
+
+/** Names the lock(s) ARM reports and what to do: a ReadOnly lock refuses every write, CanNotDelete only deletes. */
+function lockRemedy(message: string): string {
+  const listed = /locked: (.*?)\.\s*(?:Please|$)/i.exec(message)?.[1] ?? "";
+  const scopes = [...listed.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
+  const where = scopes.length > 0 ? scopes.join(", ") : "the resource or a scope above it (gallery, resource group, subscription)";
+  return /perform delete operation/i.test(message)
+    ? `remove the lock on ${where} (CanNotDelete and ReadOnly locks refuse deletes), then re-run`
+    : `remove the lock on ${where} (a ReadOnly lock refuses every write), or target a gallery outside it; then re-run`;
 }

@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { AzureError, remedyFor, toAzureError } from "../azure/errors.js";
 import { ExitCode, InterruptedError, UsageError, messageOf } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeLine } from "../io.js";
@@ -85,7 +86,7 @@ export async function cleanupCommand(argv: string[], io: Io): Promise<number> {
       const selection = await selectCleanup(plan, current, context.reader, io.signal);
       for (const skip of selection.skip) writeLine(io.stderr, `keep    ${skip.sourceId}: ${skip.reason}`);
       for (const c of selection.delete) writeLine(io.stderr, `${dryRun ? "would delete" : "delete"}  ${c.sourceId} (verified: ${c.versions.length} version(s) replicated)`);
-      const result = { deleted: [] as string[], skipped: selection.skip, failed: [] as { sourceId: string; error: string }[] };
+      const result = { deleted: [] as string[], skipped: selection.skip, failed: [] as { sourceId: string; error: string; remedy?: string }[] };
       const finish = (code: number): number => {
         if (json) writeLine(io.stdout, JSON.stringify({ ...result, ...(dryRun ? { wouldDelete: selection.delete.map((c) => c.sourceId) } : {}) }, null, 2));
         return code;
@@ -114,8 +115,11 @@ export async function cleanupCommand(argv: string[], io: Io): Promise<number> {
           await context.writer!.deleteImage(candidate.sourceId, { updateIntervalInMs: pollMs, signal: io.signal });
         } catch (error: unknown) {
           if (io.signal.aborted) break;
-          result.failed.push({ sourceId: candidate.sourceId, error: messageOf(error) });
-          writeLine(io.stderr, `failed  ${candidate.sourceId}: ${messageOf(error)}`);
+          // A lock or a missing role is the user's to lift: say which, and where.
+          const e = toAzureError(error);
+          const remedy = e instanceof AzureError ? remedyFor(e) : undefined;
+          result.failed.push({ sourceId: candidate.sourceId, error: messageOf(e), ...(remedy ? { remedy } : {}) });
+          writeLine(io.stderr, `failed  ${candidate.sourceId}: ${messageOf(e)}${remedy ? ` (remedy: ${remedy})` : ""}`);
           continue;
         }
         const at = new Date().toISOString();

@@ -59,4 +59,23 @@ describe("remedyFor", () => {
     ) as AzureError;
     assert.match(remedyFor(locked) ?? "", /lock/);
   });
+
+  it("names the role a 403 shows missing on the scope ARM names, and every locked scope", () => {
+    const refused = (action: string, scope: string): AzureError =>
+      toAzureError(restError(403, { error: { code: "AuthorizationFailed", message: `The client 'c' with object id 'o' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.` } })) as AzureError;
+    const gallery = "/subscriptions/s/resourceGroups/rg-g/providers/Microsoft.Compute/galleries/g";
+    assert.equal(
+      remedyFor(refused("Microsoft.Compute/galleries/images/versions/write", `${gallery}/images/d/versions/1.0.0`)),
+      `grant the identity Contributor or Compute Gallery Artifacts Publisher on ${gallery}/images/d/versions/1.0.0, then re-run`,
+    );
+    // Creating the gallery: the role must be on its resource group, where it does not exist yet.
+    assert.match(remedyFor(refused("Microsoft.Compute/galleries/write", gallery)) ?? "", /Artifacts Publisher on \/subscriptions\/s\/resourceGroups\/rg-g \(the gallery's resource group\)/);
+    assert.match(remedyFor(refused("Microsoft.Compute/images/read", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/i")) ?? "", /^grant the identity Reader on \/subscriptions\/s\/resourceGroups\/rg\/providers\/Microsoft\.Compute\/images\/i /);
+    assert.match(remedyFor(refused("Microsoft.Compute/images/delete", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/i")) ?? "", /Contributor on .*images\/i .*to delete it/);
+
+    const locked = toAzureError(
+      restError(409, { error: { code: "ScopeLocked", message: "The scope '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/i' cannot perform delete operation because following scope(s) are locked: '/subscriptions/s/resourceGroups/rg', '/subscriptions/s'. Please remove the lock and try again." } }),
+    ) as AzureError;
+    assert.match(remedyFor(locked) ?? "", /^remove the lock on \/subscriptions\/s\/resourceGroups\/rg, \/subscriptions\/s \(CanNotDelete and ReadOnly locks refuse deletes\)/);
+  });
 });
