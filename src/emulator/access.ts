@@ -3,6 +3,7 @@
  * request reaches the resource provider: 403 `AuthorizationFailed` first (ARM authorises before it
  * looks at locks), then 409 `ScopeLocked`. Neither is a rule violation nor an injected fault.
  */
+import { tokenClaims } from "./auth.js";
 import type { AccessAction, AccessDenial, ResourceLock } from "./faults-types.js";
 import { ArmError } from "./rules.js";
 
@@ -66,21 +67,11 @@ export class AccessRules {
 }
 
 /**
- * Who the bearer token says the caller is: the emulator's own tokens are unsigned JWTs carrying
- * `appid`/`oid` (auth.ts); any other token names no one, as ARM cannot either.
+ * Who the bearer token says the caller is: the emulator's own tokens carry `appid`/`oid` (auth.ts);
+ * any other token names no one, as ARM cannot either. Only id-like claims are echoed.
  */
 function principalOf(authorization: string | undefined): { client: string; objectId: string } {
-  const token = /^bearer\s+(\S+)$/i.exec(authorization?.trim() ?? "")?.[1] ?? "";
-  const payload = token.split(".")[1];
-  let claims: Record<string, unknown> = {};
-  if (payload !== undefined) {
-    try {
-      const parsed: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-      if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) claims = parsed as Record<string, unknown>;
-    } catch {
-      // not a JWT: the caller stays anonymous
-    }
-  }
+  const claims = tokenClaims(authorization);
   const text = (value: unknown): string | undefined => (typeof value === "string" && /^[\w.@-]{1,128}$/.test(value) ? value : undefined);
   const objectId = text(claims["oid"]) ?? UNKNOWN_PRINCIPAL;
   const client = text(claims["upn"]) ?? text(claims["appid"]) ?? text(claims["azp"]) ?? objectId;

@@ -134,6 +134,23 @@ export function authenticationFailure(req: IncomingMessage): { status: 401; head
 }
 
 /**
+ * The claims of a bearer token when it is JWT-shaped (the emulator's own tokens are: they carry
+ * `tid`, `appid` and `oid`); an empty object for any other token, which the emulator also accepts.
+ * Nothing is verified: the claims only decide what ARM would echo (names in errors, tenant ids).
+ */
+export function tokenClaims(authorization: string | undefined): Record<string, unknown> {
+  const token = /^bearer\s+(\S+)$/i.exec(authorization?.trim() ?? "")?.[1] ?? "";
+  const payload = token.split(".")[1];
+  if (payload === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
  * An unsigned JWT-shaped token: some clients (az CLI, MSAL caches) decode the payload for its
  * expiry or tenant, so an opaque string would not be faithful. It carries no secret.
  */

@@ -15,6 +15,7 @@ import type { Reply, RequestContext } from "./resources/context.js";
 import { deleteDefinition, getDefinition, listDefinitions, patchDefinition, putDefinition } from "./resources/definitions.js";
 import { deleteGallery, getGallery, listGalleries, patchGallery, putGallery } from "./resources/galleries.js";
 import { deleteImage, getImage, listImages } from "./resources/images.js";
+import { cloudMetadata, getSubscription, listSubscriptions } from "./resources/subscriptions.js";
 import { deleteVersion, getVersion, listVersions, patchVersion, putVersion } from "./resources/versions.js";
 import type { Limits } from "./rules.js";
 import { ArmError, GALLERY_API_VERSIONS, IMAGE_API_VERSIONS, checkApiVersion } from "./rules.js";
@@ -44,6 +45,8 @@ type Handler = (ctx: RequestContext) => Reply;
 interface Route {
   resourceType: string;
   subscriptionId: string;
+  /** Above any subscription (the subscription list): no subscription to check or to throttle. */
+  tenantLevel?: boolean;
   apiVersions: readonly string[] | RegExp;
   kind: RequestKind;
   policy: string | undefined;
@@ -70,9 +73,16 @@ function galleryPolicy(resource: "Gallery" | "GalleryImage" | "GalleryImageVersi
 /** Finds the route of a normalised path; undefined when the path is not one the emulator serves. */
 export function resolveRoute(method: string, segments: string[]): Route | undefined {
   const lower = segments.map((s) => s.toLowerCase());
-  if (lower[0] !== "subscriptions" || segments.length < 2) return undefined;
+  if (lower[0] !== "subscriptions") return undefined;
+  const subscriptionsType = "Microsoft.Resources/subscriptions";
+  if (segments.length === 1) {
+    return { resourceType: subscriptionsType, subscriptionId: "", tenantLevel: true, kind: kindOf(method), apiVersions: RESOURCES_API_VERSIONS, policy: undefined, handler: method === "GET" ? listSubscriptions : undefined };
+  }
   const sub = segments[1]!;
   const base = { subscriptionId: sub, kind: kindOf(method) };
+  if (segments.length === 2) {
+    return { ...base, resourceType: subscriptionsType, apiVersions: RESOURCES_API_VERSIONS, policy: undefined, handler: method === "GET" ? (c) => getSubscription(c, sub) : undefined };
+  }
   // Microsoft.Resources: the resource group GET the az CLI makes before each create (recording #1).
   if (lower[2] === "resourcegroups" && segments.length === 4) {
     const rg = segments[3]!;
@@ -255,6 +265,13 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     }
     return;
   }
+  // Cloud metadata is read before any login (az cloud register), so it needs no token and is not an ARM request.
+  if (segments.length === 2 && segments[0]?.toLowerCase() === "metadata" && segments[1]?.toLowerCase() === "endpoints") {
+    await readBody(req);
+    if (method === "GET") send(res, 200, baseHeaders, cloudMetadata(endpoint, url.searchParams.get("api-version")));
+    else send(res, 405, baseHeaders, { error: { code: "MethodNotAllowed", message: `The requested method '${method}' is not allowed on '/metadata/endpoints'.` } });
+    return;
+  }
   if (await handleIdentityRequest(req, res, url, endpoint)) return;
   const unauthenticated = authenticationFailure(req);
   if (unauthenticated) {
@@ -293,7 +310,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     send(res, versionError.status, baseHeaders, versionError.body());
     return;
   }
-  if (!deps.store.subscriptions.has(route.subscriptionId.toLowerCase())) {
+  if (!route.tenantLevel && !deps.store.subscriptions.has(route.subscriptionId.toLowerCase())) {
     const error = new ArmError(404, "SubscriptionNotFound", `The subscription '${route.subscriptionId}' could not be found.`);
     send(res, error.status, baseHeaders, error.body());
     return;
@@ -307,7 +324,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       return;
     }
   }
-  const verdict = deps.throttle.charge(route.subscriptionId, route.kind, route.policy);
+  // ARM throttles tenant-level reads per tenant, not per subscription; the emulator does not model that.
+  const verdict = route.tenantLevel ? { allowed: true as const, headers: {} } : deps.throttle.charge(route.subscriptionId, route.kind, route.policy);
   if (!verdict.allowed) {
     deps.stats.throttle();
     const headers = {
@@ -343,6 +361,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     url,
     apiVersion: url.searchParams.get("api-version")!,
     body,
+    ...(typeof req.headers.authorization === "string" ? { authorization: req.headers.authorization } : {}),
     now,
     endpoint,
     store: deps.store,

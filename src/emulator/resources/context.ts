@@ -14,6 +14,8 @@ export interface RequestContext {
   apiVersion: string;
   /** Parsed JSON body (undefined when empty). */
   body: unknown;
+  /** The Authorization header, for what ARM echoes from the token (tenant, principal). */
+  authorization?: string;
   /** Simulated now. */
   now: number;
   endpoint: string;
