@@ -12,7 +12,8 @@ stdout is {"endpoint","caCert","subscriptionId","timeScale"}.
 
   --port N         TCP port (0 = any free port; with --data-dir, the saved one)
   --seed FILE      seed YAML (default: the package's examples/emulator-seed.yaml)
-  --faults FILE    faults YAML (throttling budgets, injected errors, replication model)
+  --faults FILE    faults YAML (throttling budgets, injected errors, replication model,
+                   access denials and management locks)
   --time-scale X   simulated time runs X times faster (default 1)
   --data-dir DIR   keep resources, operations, certificate and port across restarts
                    (a saved state wins over --seed; simulated time stands still while stopped)`;
