@@ -28,8 +28,16 @@ if (files.length === 0) {
 }
 // Integration tests mostly wait on sockets and timers, so more files than cores can run at once.
 const concurrency = process.env.TEST_CONCURRENCY ?? "4";
-const result = spawnSync(process.execPath, ["--test", `--test-concurrency=${concurrency}`, ...files], {
+// A test that hangs must fail the run, not stall it: each test gets 4 minutes, the whole run 9.
+const result = spawnSync(process.execPath, ["--test", `--test-concurrency=${concurrency}`, "--test-timeout=240000", ...files], {
   stdio: "inherit",
   cwd: root,
+  timeout: 9 * 60 * 1000,
+  killSignal: "SIGKILL",
 });
+if (result.error || result.signal) {
+  console.error(`test run stopped: ${result.error?.message ?? `killed by ${result.signal}`} (the suite must finish within 9 minutes)`);
+  console.error("0 passed, 1 failed");
+  process.exit(1);
+}
 process.exit(result.status ?? 1);
