@@ -12,6 +12,7 @@ import type { HyperVGeneration, OsState, OsType, StorageAccountType } from "../p
 import type { RegionProgress } from "../state/types.js";
 import { parseGalleryResourceId, parseManagedImageId, shortRegion } from "../util/arm-id.js";
 import { AzureError, toAzureError } from "./errors.js";
+import { WritePacer } from "./write-pacing.js";
 import type {
   AzureWriter,
   DefinitionInfo,
@@ -80,10 +81,13 @@ class ComputePort implements AzureWriter {
   readonly armEndpoint: string;
   readonly #options: ComputePortOptions;
   readonly #clients = new Map<string, { ordinary: Client; noRetry: Client }>();
+  /** Shared by every client: the budgets any answer reports pace the writes of all items. */
+  readonly pacer: WritePacer;
 
   constructor(options: ComputePortOptions) {
     this.armEndpoint = options.armEndpoint.replace(/\/+$/, "");
     this.#options = options;
+    this.pacer = new WritePacer(options.timeScale);
   }
 
   #client(subscriptionId: string, kind: "ordinary" | "noRetry" = "ordinary"): Client {
@@ -95,6 +99,8 @@ class ComputePort implements AzureWriter {
         credentials: { scopes: [`${this.armEndpoint}/.default`] },
         ...(this.#options.caPem ? { tlsOptions: { ca: [...rootCertificates, this.#options.caPem] } } : {}),
         userAgentOptions: { userAgentPrefix: "acg-migrate" },
+        // Per retry: a 429's own budget headers count too.
+        additionalPolicies: [{ policy: this.pacer.policy(), position: "perRetry" }],
       };
       pair = {
         ordinary: new ComputeManagementClient(this.#options.credential, subscriptionId, {
@@ -187,10 +193,12 @@ class ComputePort implements AzureWriter {
   async createGallery(id: string, location: string, tags: Record<string, string>, options: PollOptions): Promise<GalleryInfo> {
     const p = parts(id);
     try {
+      const release = await this.pacer.pace(p.subscriptionId, "CreateUpdateGallery", options.signal);
       const poller = this.#client(p.subscriptionId).galleries.createOrUpdate(p.resourceGroup, p.gallery, { location, tags }, {
         updateIntervalInMs: options.updateIntervalInMs,
         abortSignal: options.signal,
       });
+      await poller.submitted().finally(release);
       const gallery = await poller.pollUntilDone({ abortSignal: options.signal });
       return toGalleryInfo(gallery, id);
     } catch (error: unknown) {
@@ -219,10 +227,12 @@ class ComputePort implements AzureWriter {
       ...(spec.purchasePlan ? { purchasePlan: spec.purchasePlan } : {}),
     };
     try {
+      const release = await this.pacer.pace(p.subscriptionId, "CreateUpdateGalleryImage", options.signal);
       const poller = this.#client(p.subscriptionId).galleryImages.createOrUpdate(p.resourceGroup, p.gallery, p.definition ?? "", body, {
         updateIntervalInMs: options.updateIntervalInMs,
         abortSignal: options.signal,
       });
+      await poller.submitted().finally(release);
       return toDefinitionInfo(await poller.pollUntilDone({ abortSignal: options.signal }), spec.id);
     } catch (error: unknown) {
       fail(error);
@@ -254,6 +264,7 @@ class ComputePort implements AzureWriter {
       },
     };
     try {
+      const release = await this.pacer.pace(p.subscriptionId, "CreateUpdateGalleryImageVersion", signal);
       const poller = this.#client(p.subscriptionId, "noRetry").galleryImageVersions.createOrUpdate(
         p.resourceGroup,
         p.gallery,
@@ -263,7 +274,7 @@ class ComputePort implements AzureWriter {
         { abortSignal: signal },
       );
       // The PUT is sent eagerly; submitted() is where its answer (or refusal) arrives.
-      await poller.submitted();
+      await poller.submitted().finally(release);
       return { poller: await poller.serialize() };
     } catch (error: unknown) {
       fail(error);

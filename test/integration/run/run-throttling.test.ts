@@ -28,13 +28,15 @@ describe("run: 200 images under live throttling", () => {
     tmp.cleanup();
   });
 
-  it("finishes every item: throttling delays them, it never fails them", async () => {
+  it("finishes every item: pacing spreads the writes over the budget, throttling never fails them", async () => {
     const started = Date.now();
     const result = await runInProcess(["run", planPath, "--concurrency", "100", ...emulatorFlags(emulator)], tmp.dir);
     const seconds = (Date.now() - started) / 1000;
     assert.equal(result.code, 0, result.stderr.split("\n").filter((l) => /failed|blocked/.test(l)).slice(0, 5).join("\n"));
     const stats = emulator.stats();
-    assert.ok(stats.throttled > 0, "the budgets were meant to bind");
+    // 200 version PUTs against 60 per 3-minute window (3 s here): without pacing about half of
+    // them were answered 429 (161 and 262 in two runs); paced at the rate the budget refills, few are.
+    assert.ok(stats.throttled <= 20, `${stats.throttled} throttled answers: the writes were not paced`);
     assert.deepEqual(stats.ruleViolations, []);
     assert.ok(Object.values(stats.creates).every((n) => n === 1));
     const state = await readState(join(tmp.dir, "plan.state.json"));
