@@ -204,10 +204,13 @@ export function remedyFor(error: AzureError): string | undefined {
 
 // ARM's 403: "…does not have authorization to perform action 'X' over scope 'Y' or the scope is invalid…".
 const REFUSED_ACTION = /perform action '([^']+)' over scope '([^']+)'/i;
+// "…however, it does not have permission to perform action(s) 'X' on the linked scope(s) 'Y'…".
+const LINKED_REFUSAL = /perform action\(s\) '([^']+)' on the linked scope\(s\) '([^']+)'/i;
 
 /** The role a 403 shows missing, on the scope to grant it at (the gallery's group when creating the gallery). */
 function missingRoleRemedy(message: string): string {
-  const refused = REFUSED_ACTION.exec(message);
+  // LinkedAuthorizationFailed: allowed on the version, refused on what it links to (the source image).
+  const refused = LINKED_REFUSAL.exec(message) ?? REFUSED_ACTION.exec(message);
   if (!refused) {
     return "grant the identity Reader on the source managed image and Contributor (or Compute Gallery Artifacts Publisher) on the gallery, then re-run";
   }

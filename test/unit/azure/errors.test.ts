@@ -73,6 +73,11 @@ describe("remedyFor", () => {
     assert.match(remedyFor(refused("Microsoft.Compute/images/read", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/i")) ?? "", /^grant the identity Reader on \/subscriptions\/s\/resourceGroups\/rg\/providers\/Microsoft\.Compute\/images\/i /);
     assert.match(remedyFor(refused("Microsoft.Compute/images/delete", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/i")) ?? "", /Contributor on .*images\/i .*to delete it/);
 
+    const linked = toAzureError(
+      restError(403, { error: { code: "LinkedAuthorizationFailed", message: `The client 'c' with object id 'o' has permission to perform action 'Microsoft.Compute/galleries/images/versions/write' on scope '${gallery}/images/d/versions/1.0.0'; however, it does not have permission to perform action(s) 'Microsoft.Compute/images/read' on the linked scope(s) '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/i' (respectively) or the linked scope(s) are invalid.` } }),
+    ) as AzureError;
+    assert.match(remedyFor(linked) ?? "", /^grant the identity Reader on \/subscriptions\/s\/resourceGroups\/rg\/providers\/Microsoft\.Compute\/images\/i /);
+
     const locked = toAzureError(
       restError(409, { error: { code: "ScopeLocked", message: "The scope '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/i' cannot perform delete operation because following scope(s) are locked: '/subscriptions/s/resourceGroups/rg', '/subscriptions/s'. Please remove the lock and try again." } }),
     ) as AzureError;
