@@ -6,26 +6,8 @@ import { after, before, describe, it } from "node:test";
 import type { ComputeManagementClient } from "@azure/arm-compute";
 import { startEmulator } from "../../../src/emulator/index.js";
 import type { EmulatorHandle } from "../../../src/emulator/index.js";
-import { FAST, SUB, arm, clientFor, imageIdOf, smallSeed } from "./helpers.js";
-
-interface RestLike {
-  statusCode?: number;
-  code?: string;
-  message: string;
-}
-
-async function refused(promise: Promise<unknown>, status: number, code: string): Promise<RestLike> {
-  let caught: RestLike | undefined;
-  try {
-    await promise;
-  } catch (error: unknown) {
-    caught = error as RestLike;
-  }
-  assert.ok(caught, `expected ${status} ${code}, but the request succeeded`);
-  assert.equal(caught.statusCode, status, caught.message);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+import type { RestLike } from "./helpers.js";
+import { FAST, SUB, arm, clientFor, imageIdOf, refused, smallSeed } from "./helpers.js";
 
 /** Starts an emulator on a faults file written exactly as a user writes it. */
 async function startWithFaults(yaml: string): Promise<{ emulator: EmulatorHandle; client: ComputeManagementClient }> {

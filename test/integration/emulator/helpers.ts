@@ -1,4 +1,5 @@
 /** Shared set-up of the emulator integration tests: an emulator and an unmodified SDK client on it. */
+import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
 import { ComputeManagementClient } from "@azure/arm-compute";
 import type { TokenCredential } from "@azure/core-auth";
@@ -95,4 +96,25 @@ export function arm(
     req.on("error", reject);
     req.end(text);
   });
+}
+
+/** What the SDK throws for a refused request: the fields the tests check. */
+export interface RestLike {
+  statusCode?: number;
+  code?: string;
+  message: string;
+}
+
+/** Asserts a request is refused with this status and code, and returns the error for further checks. */
+export async function refused(promise: Promise<unknown>, status: number, code: string): Promise<RestLike> {
+  let caught: RestLike | undefined;
+  try {
+    await promise;
+  } catch (error: unknown) {
+    caught = error as RestLike;
+  }
+  assert.ok(caught, `expected ${status} ${code}, but the request succeeded`);
+  assert.equal(caught.statusCode, status, caught.message);
+  assert.equal(caught.code, code, caught.message);
+  return caught;
 }

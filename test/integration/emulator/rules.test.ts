@@ -2,27 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ComputeManagementClient, GalleryImageVersion } from "@azure/arm-compute";
 import type { EmulatorHandle } from "../../../src/emulator/index.js";
-import { FAST, SUB, arm, imageIdOf, quietFaults, startTest } from "./helpers.js";
-
-interface RestLike {
-  statusCode?: number;
-  code?: string;
-  message: string;
-}
-
-/** Asserts a request is refused with this status and code (and target, when given). */
-async function refused(promise: Promise<unknown>, status: number, code: string): Promise<RestLike> {
-  let caught: RestLike | undefined;
-  try {
-    await promise;
-  } catch (error: unknown) {
-    caught = error as RestLike;
-  }
-  assert.ok(caught, `expected ${status} ${code}, but the request succeeded`);
-  assert.equal(caught.statusCode, status, caught.message);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+import { FAST, SUB, arm, imageIdOf, quietFaults, refused, startTest } from "./helpers.js";
 
 /** The wire form of a version body (the SDK moves the fields under `properties`). */
 function rawVersion(image: string): unknown {

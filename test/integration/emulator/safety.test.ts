@@ -2,26 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ComputeManagementClient, GalleryImageVersion } from "@azure/arm-compute";
 import type { EmulatorHandle } from "../../../src/emulator/index.js";
-import { FAST, imageIdOf, startTest } from "./helpers.js";
-
-interface RestLike {
-  statusCode?: number;
-  code?: string;
-  message: string;
-}
-
-async function refused(promise: Promise<unknown>, status: number, code: string): Promise<RestLike> {
-  let caught: RestLike | undefined;
-  try {
-    await promise;
-  } catch (error: unknown) {
-    caught = error as RestLike;
-  }
-  assert.ok(caught, `expected ${status} ${code}, but the request succeeded`);
-  assert.equal(caught.statusCode, status, caught.message);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
+import { FAST, imageIdOf, refused, startTest } from "./helpers.js";
 
 const rg = "rg-gallery";
 const g = "safety";
