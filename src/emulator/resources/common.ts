@@ -69,6 +69,30 @@ export function refuseLocationChange(rec: GalleryFamilyRecord, location: string)
   }
 }
 
+/** The record a creating PUT stores: the caller's location spelling, tags only when sent, provisioning state Creating. */
+export function newRecord(
+  kind: GalleryFamilyRecord["kind"],
+  id: string,
+  subscriptionId: string,
+  resourceGroup: string,
+  name: string,
+  location: string,
+  tags: Record<string, string> | undefined,
+  properties: Record<string, unknown>,
+): GalleryFamilyRecord {
+  return {
+    kind,
+    id,
+    subscriptionId,
+    resourceGroup,
+    name,
+    location,
+    ...(tags !== undefined ? { tags } : {}),
+    properties,
+    provisioningState: "Creating",
+  };
+}
+
 /** The ARM envelope of a gallery-family resource, `properties` given. */
 export function envelope(rec: GalleryFamilyRecord, properties: Record<string, unknown>): Record<string, unknown> {
   const body: Record<string, unknown> = { name: rec.name, id: rec.id, type: TYPES[rec.kind], location: rec.location };

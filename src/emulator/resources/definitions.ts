@@ -2,7 +2,7 @@
 import { ArmError, checkDefinitionName, checkEndOfLife, checkIdentifierPart, checkQuota, requireRegion, ruleError } from "../rules.js";
 import type { GalleryFamilyRecord } from "../store.js";
 import { keyOf } from "../store.js";
-import { changeReply, childrenOf, envelope, refuseLocationChange, refuseWhileDeleting, startChange, startDelete, TYPES, usage, writable } from "./common.js";
+import { changeReply, childrenOf, envelope, newRecord, refuseLocationChange, refuseWhileDeleting, startChange, startDelete, TYPES, usage, writable } from "./common.js";
 import type { Reply, RequestContext } from "./context.js";
 import { isObject, notFound, objectOr, page, parentNotFound, requireBody, resourceGroupNotFound, tagsOf } from "./context.js";
 import { galleryResourceId } from "./galleries.js";
@@ -164,17 +164,7 @@ export function putDefinition(ctx: RequestContext, sub: string, rg: string, gall
     return changeReply(ctx, op, renderDefinition(existing));
   }
   checkQuota("GalleryImages", usage(ctx.store.definitions, sub, region.name), ctx.limits.definitions, region.name);
-  const rec: GalleryFamilyRecord = {
-    kind: "definition",
-    id,
-    subscriptionId: sub,
-    resourceGroup: rg,
-    name,
-    location: body["location"] as string,
-    ...(tags !== undefined ? { tags } : {}),
-    properties: props,
-    provisioningState: "Creating",
-  };
+  const rec = newRecord("definition", id, sub, rg, name, body["location"] as string, tags, props);
   ctx.store.definitions.set(key, rec);
   ctx.stats.created(id);
   const op = startChange(ctx, rec, "create", CREATE_MS);

@@ -2,7 +2,7 @@
 import { checkGalleryName, checkQuota, requireRegion, ruleError } from "../rules.js";
 import type { GalleryFamilyRecord } from "../store.js";
 import { keyOf } from "../store.js";
-import { changeReply, envelope, refuseLocationChange, refuseWhileDeleting, startChange, startDelete, TYPES, usage, writable } from "./common.js";
+import { changeReply, envelope, newRecord, refuseLocationChange, refuseWhileDeleting, startChange, startDelete, TYPES, usage, writable } from "./common.js";
 import type { Reply, RequestContext } from "./context.js";
 import { isObject, notFound, objectOr, page, requireBody, resourceGroupNotFound, tagsOf } from "./context.js";
 
@@ -63,17 +63,10 @@ export function putGallery(ctx: RequestContext, sub: string, rg: string, name: s
   }
   checkQuota("Galleries", usage(ctx.store.galleries, sub, region.name), ctx.limits.galleries, region.name);
   const tags = tagsOf(body["tags"]);
-  const rec: GalleryFamilyRecord = {
-    kind: "gallery",
-    id,
-    subscriptionId: sub,
-    resourceGroup: rg,
-    name,
-    location: body["location"] as string,
-    ...(tags !== undefined ? { tags } : {}),
-    properties: { ...props, identifier: { uniqueName: `${sub}-${name.toUpperCase()}` } },
-    provisioningState: "Creating",
-  };
+  const rec = newRecord("gallery", id, sub, rg, name, body["location"] as string, tags, {
+    ...props,
+    identifier: { uniqueName: `${sub}-${name.toUpperCase()}` },
+  });
   ctx.store.galleries.set(key, rec);
   ctx.stats.created(id);
   const op = startChange(ctx, rec, "create", CREATE_MS);

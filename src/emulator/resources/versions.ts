@@ -22,7 +22,7 @@ import {
 } from "../rules.js";
 import type { GalleryFamilyRecord, ImageRecord } from "../store.js";
 import { keyOf } from "../store.js";
-import { changeReply, childrenOf, envelope, refuseLocationChange, refuseWhileDeleting, startChange, startDelete, TYPES, usage } from "./common.js";
+import { changeReply, childrenOf, envelope, newRecord, refuseLocationChange, refuseWhileDeleting, startChange, startDelete, TYPES, usage } from "./common.js";
 import type { Reply, RequestContext } from "./context.js";
 import { armTime, isObject, notFound, objectOr, page, parentNotFound, requireBody, resourceGroupNotFound, tagsOf } from "./context.js";
 import { definitionResourceId } from "./definitions.js";
@@ -313,14 +313,7 @@ export function putVersion(ctx: RequestContext, sub: string, rg: string, gallery
   const tags = tagsOf(body["tags"]);
   const safety = objectOr(props["safetyProfile"]);
   const rec: GalleryFamilyRecord = {
-    kind: "version",
-    id,
-    subscriptionId: sub,
-    resourceGroup: rg,
-    name,
-    location: body["location"] as string,
-    ...(tags !== undefined ? { tags } : {}),
-    properties: {
+    ...newRecord("version", id, sub, rg, name, body["location"] as string, tags, {
       publishingProfile: profile,
       storageProfile: { source: { id: sentSource } },
       safetyProfile: {
@@ -328,8 +321,7 @@ export function putVersion(ctx: RequestContext, sub: string, rg: string, gallery
         allowDeletionOfReplicatedLocations: safety["allowDeletionOfReplicatedLocations"] === true,
         ...(safety["blockDeletionBeforeEndOfLife"] !== undefined ? { blockDeletionBeforeEndOfLife: safety["blockDeletionBeforeEndOfLife"] } : {}),
       },
-    },
-    provisioningState: "Creating",
+    }),
     sourceId: sentSource,
     diskImages: diskImagesOf(image),
     diskImagesShown: false,
