@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { main } from "../../../src/main.js";
+import type { EmulatorStats } from "../../../src/emulator/stats.js";
 
 export const SUB = "00000000-0000-0000-0000-000000000001";
 export const RG = "rg-images";
@@ -149,13 +150,8 @@ export function write(dir: string, name: string, text: string): string {
   return path;
 }
 
-export interface EmulatorStats {
-  requests: Record<string, number>;
-  creates: Record<string, number>;
-  throttled: number;
-  faultsInjected: number;
-  ruleViolations: { code: string; resourceId: string }[];
-}
+/** The stats the emulator reports: the emulator's own type, so the tests read exactly what it counts. */
+export type { EmulatorStats };
 
 export interface RunningEmulator {
   endpoint: string;
