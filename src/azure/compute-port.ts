@@ -61,6 +61,20 @@ async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** Starts a delete and polls it to its end; a resource already gone counts as deleted, so a repeated delete succeeds. */
+async function deleteToEnd(
+  start: (lro: { updateIntervalInMs: number; abortSignal: AbortSignal | undefined }) => { pollUntilDone(options: { abortSignal: AbortSignal | undefined }): Promise<unknown> },
+  options: PollOptions,
+): Promise<void> {
+  try {
+    const poller = start({ updateIntervalInMs: options.updateIntervalInMs, abortSignal: options.signal });
+    await poller.pollUntilDone({ abortSignal: options.signal });
+  } catch (error: unknown) {
+    if (isGone(error)) return;
+    fail(error);
+  }
+}
+
 function parts(id: string): { subscriptionId: string; resourceGroup: string; gallery: string; definition?: string; version?: string } {
   const p = parseGalleryResourceId(id);
   if (!p) throw new AzureError({ message: `not a gallery resource id: ${id}`, code: "InvalidResourceId", transient: false });
@@ -306,30 +320,15 @@ class ComputePort implements AzureWriter {
 
   async deleteVersion(id: string, options: PollOptions): Promise<void> {
     const p = parts(id);
-    try {
-      const poller = this.#client(p.subscriptionId).galleryImageVersions.delete(p.resourceGroup, p.gallery, p.definition ?? "", p.version ?? "", {
-        updateIntervalInMs: options.updateIntervalInMs,
-        abortSignal: options.signal,
-      });
-      await poller.pollUntilDone({ abortSignal: options.signal });
-    } catch (error: unknown) {
-      if (isGone(error)) return;
-      fail(error);
-    }
+    await deleteToEnd(
+      (lro) => this.#client(p.subscriptionId).galleryImageVersions.delete(p.resourceGroup, p.gallery, p.definition ?? "", p.version ?? "", lro),
+      options,
+    );
   }
 
   async deleteImage(id: string, options: PollOptions): Promise<void> {
     const p = imageParts(id);
-    try {
-      const poller = this.#client(p.subscriptionId).images.delete(p.resourceGroup, p.name, {
-        updateIntervalInMs: options.updateIntervalInMs,
-        abortSignal: options.signal,
-      });
-      await poller.pollUntilDone({ abortSignal: options.signal });
-    } catch (error: unknown) {
-      if (isGone(error)) return;
-      fail(error);
-    }
+    await deleteToEnd((lro) => this.#client(p.subscriptionId).images.delete(p.resourceGroup, p.name, lro), options);
   }
 }
 
