@@ -39,8 +39,8 @@ export function imageIdOf(name: string): string {
   return `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/images/${name}`;
 }
 
-/** Seed YAML with the given images (and optionally a pre-existing gallery with definitions). */
-export function seedYaml(images: SeedImageSpec[], gallery?: { name: string; definitions: SeedDefinitionSpec[] }): string {
+/** Seed YAML with the given images (optionally a pre-existing gallery with definitions, and further empty resource groups in westeurope). */
+export function seedYaml(images: SeedImageSpec[], gallery?: { name: string; definitions: SeedDefinitionSpec[] }, emptyResourceGroups: string[] = []): string {
   const lines = [
     "subscriptions:",
     `  - id: ${SUB}`,
@@ -78,6 +78,7 @@ export function seedYaml(images: SeedImageSpec[], gallery?: { name: string; defi
       }
     }
   }
+  for (const name of emptyResourceGroups) lines.push(`      - name: ${name}`, "        location: westeurope");
   return `${lines.join("\n")}\n`;
 }
 

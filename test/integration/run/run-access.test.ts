@@ -4,24 +4,18 @@ import { join } from "node:path";
 import { resolveFaults } from "../../../src/emulator/faults.js";
 import { readState } from "../../../src/state/store.js";
 import type { ItemState } from "../../../src/state/types.js";
-import { RG, SUB, emulatorFlags, imageIdOf, runInProcess, startTestEmulator, tempDir, write } from "./helpers.js";
+import { RG, SUB, emulatorFlags, imageIdOf, runInProcess, seedYaml, startTestEmulator, tempDir, write } from "./helpers.js";
 import type { RunningEmulator } from "./helpers.js";
 
 const rgScope = (name: string): string => `/subscriptions/${SUB}/resourceGroups/${name}`;
 
-/** Images in rg-images; three empty resource groups for the galleries the plan creates. */
+/** Images (Linux, V2) in rg-images; three empty resource groups for the galleries the plan creates. */
 function seed(images: string[]): string {
-  return [
-    "subscriptions:",
-    `  - id: ${SUB}`,
-    "    resourceGroups:",
-    `      - name: ${RG}`,
-    "        location: westeurope",
-    "        images:",
-    ...images.flatMap((name) => [`          - name: ${name}`, "            location: westeurope", "            osType: Linux", "            hyperVGeneration: V2", "            osDiskSizeGB: 30"]),
-    ...["rg-gal-a", "rg-gal-b", "rg-gal-c"].flatMap((name) => [`      - name: ${name}`, "        location: westeurope"]),
-    "",
-  ].join("\n");
+  return seedYaml(
+    images.map((name) => ({ name, hyperVGeneration: "V2" })),
+    undefined,
+    ["rg-gal-a", "rg-gal-b", "rg-gal-c"],
+  );
 }
 
 /** Items as [image, gallery letter, version]; gallery X lives in rg-gal-X with definition def-X. */
