@@ -10,43 +10,26 @@ import type { SeedDocument } from "../../src/emulator/seed.js";
 import { loadPlan } from "../../src/plan/load.js";
 import { StateStore, readState } from "../../src/state/store.js";
 import type { ItemStatus } from "../../src/state/types.js";
-import { azureArgs, cli, requestCount, SUB } from "../integration/preview/helpers.js";
+import { azureArgs, cli, corpGallerySeed, requestCount, SRC_IMAGES, SUB } from "../integration/preview/helpers.js";
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
-const IMAGES = `/subscriptions/${SUB}/resourceGroups/rg-src/providers/Microsoft.Compute/images`;
+const IMAGES = SRC_IMAGES;
 const linux = (name: string) => ({ name, osType: "Linux" as const, hyperVGeneration: "V2" as const, osDiskSizeGB: 30 });
 
-const seed: SeedDocument = {
-  subscriptions: [
+const seed: SeedDocument = corpGallerySeed(
+  [linux("a"), linux("b"), linux("c"), linux("d")],
+  [
     {
-      id: SUB,
-      resourceGroups: [
-        { name: "rg-src", location: "westeurope", images: [linux("a"), linux("b"), linux("c"), linux("d")] },
-        {
-          name: "rg-gallery",
-          location: "westeurope",
-          galleries: [
-            {
-              name: "corpGallery",
-              location: "westeurope",
-              definitions: [
-                {
-                  name: "app", osType: "Linux", hyperVGeneration: "V2", publisher: "Contoso", offer: "app", sku: "gen2",
-                  versions: [
-                    { name: "1.0.0", source: `${IMAGES}/a`, targetRegions: ["westeurope"] },
-                    { name: "2.0.0", source: `${IMAGES}/b`, targetRegions: ["westeurope"] },
-                    { name: "3.0.0", source: `${IMAGES}/c`, targetRegions: ["westeurope"], provisioningState: "Failed" },
-                  ],
-                },
-              ],
-            },
-          ],
-        },
+      name: "app", osType: "Linux", hyperVGeneration: "V2", publisher: "Contoso", offer: "app", sku: "gen2",
+      versions: [
+        { name: "1.0.0", source: `${IMAGES}/a`, targetRegions: ["westeurope"] },
+        { name: "2.0.0", source: `${IMAGES}/b`, targetRegions: ["westeurope"] },
+        { name: "3.0.0", source: `${IMAGES}/c`, targetRegions: ["westeurope"], provisioningState: "Failed" },
       ],
     },
   ],
-};
+);
 
 // a: done and verified → deleted. b: 2.0.0 done but 5.0.0 not yet → kept. c: state says done but
 // Azure shows the version Failed → kept. d: failed → kept.

@@ -5,49 +5,28 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startEmulator } from "../../src/emulator/index.js";
 import type { SeedDocument } from "../../src/emulator/seed.js";
-import { azureArgs, cli, SUB, writeCount } from "../integration/preview/helpers.js";
+import { azureArgs, cli, corpGallerySeed, SRC_IMAGES, SUB, writeCount } from "../integration/preview/helpers.js";
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
-const IMAGES = `/subscriptions/${SUB}/resourceGroups/rg-src/providers/Microsoft.Compute/images`;
+const IMAGES = SRC_IMAGES;
 
-const seed: SeedDocument = {
-  subscriptions: [
+const seed: SeedDocument = corpGallerySeed(
+  [
+    { name: "good", osType: "Linux", hyperVGeneration: "V2", osDiskSizeGB: 30 },
+    { name: "huge", osType: "Linux", hyperVGeneration: "V2", osDiskSizeGB: 100, dataDisks: [{ lun: 0, sizeGB: 1000 }, { lun: 1, sizeGB: 1000 }] },
+    { name: "gen2", osType: "Linux", hyperVGeneration: "V2", osDiskSizeGB: 30 },
+    { name: "other", osType: "Linux", hyperVGeneration: "V2", osDiskSizeGB: 30 },
+    { name: "mine", osType: "Linux", hyperVGeneration: "V2", osDiskSizeGB: 30 },
+  ],
+  [
+    { name: "legacy", osType: "Linux", hyperVGeneration: "V1", publisher: "Contoso", offer: "legacy", sku: "gen1" },
     {
-      id: SUB,
-      resourceGroups: [
-        {
-          name: "rg-src",
-          location: "westeurope",
-          images: [
-            { name: "good", osType: "Linux", hyperVGeneration: "V2", osDiskSizeGB: 30 },
-            { name: "huge", osType: "Linux", hyperVGeneration: "V2", osDiskSizeGB: 100, dataDisks: [{ lun: 0, sizeGB: 1000 }, { lun: 1, sizeGB: 1000 }] },
-            { name: "gen2", osType: "Linux", hyperVGeneration: "V2", osDiskSizeGB: 30 },
-            { name: "other", osType: "Linux", hyperVGeneration: "V2", osDiskSizeGB: 30 },
-            { name: "mine", osType: "Linux", hyperVGeneration: "V2", osDiskSizeGB: 30 },
-          ],
-        },
-        {
-          name: "rg-gallery",
-          location: "westeurope",
-          galleries: [
-            {
-              name: "corpGallery",
-              location: "westeurope",
-              definitions: [
-                { name: "legacy", osType: "Linux", hyperVGeneration: "V1", publisher: "Contoso", offer: "legacy", sku: "gen1" },
-                {
-                  name: "web", osType: "Linux", hyperVGeneration: "V2", publisher: "Contoso", offer: "web", sku: "gen2",
-                  versions: [{ name: "1.0.0", source: `${IMAGES}/other`, targetRegions: ["westeurope"] }],
-                },
-              ],
-            },
-          ],
-        },
-      ],
+      name: "web", osType: "Linux", hyperVGeneration: "V2", publisher: "Contoso", offer: "web", sku: "gen2",
+      versions: [{ name: "1.0.0", source: `${IMAGES}/other`, targetRegions: ["westeurope"] }],
     },
   ],
-};
+);
 
 const plan = `# yaml-language-server: $schema=../schemas/plan.schema.json
 version: 1

@@ -1,7 +1,7 @@
 /** Shared by the plan/discover/cleanup end-to-end tests: an emulator in this process, the CLI spawned as a user runs it. */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { SeedDocument, SeedImage } from "../../../src/emulator/seed.js";
+import type { SeedDefinition, SeedDocument, SeedImage } from "../../../src/emulator/seed.js";
 
 /** The compiled CLI, as package.json's bin names it. */
 export const CLI = fileURLToPath(new URL("../../../src/cli.js", import.meta.url));
@@ -52,6 +52,24 @@ export function requestCount(stats: { requests: Record<string, number> }, patter
 
 /** Subscription of every seed here. */
 export const SUB = "00000000-0000-0000-0000-000000000001";
+
+/** Where `corpGallerySeed` puts its source images: append `/<name>` for an image's id. */
+export const SRC_IMAGES = `/subscriptions/${SUB}/resourceGroups/rg-src/providers/Microsoft.Compute/images`;
+
+/** One subscription: `images` in rg-src, and a gallery corpGallery in rg-gallery holding `definitions` (all in westeurope). */
+export function corpGallerySeed(images: SeedImage[], definitions: SeedDefinition[]): SeedDocument {
+  return {
+    subscriptions: [
+      {
+        id: SUB,
+        resourceGroups: [
+          { name: "rg-src", location: "westeurope", images },
+          { name: "rg-gallery", location: "westeurope", galleries: [{ name: "corpGallery", location: "westeurope", definitions }] },
+        ],
+      },
+    ],
+  };
+}
 
 const REGIONS = ["westeurope", "northeurope", "swedencentral"];
 const FAMILIES: { stem: string; osType: "Linux" | "Windows"; hyperVGeneration?: "V1" | "V2"; name: (k: number) => string }[] = [
