@@ -1,5 +1,6 @@
 import { startEmulator } from "../../src/emulator/index.js";
 import type { SeedDocument } from "../../src/emulator/index.js";
+import type { SeedResourceGroup } from "../../src/emulator/seed.js";
 import type { FaultsConfig } from "../../src/emulator/faults-types.js";
 
 /** A running emulator as the contract tests see it. */
@@ -22,4 +23,9 @@ export async function startContractEmulator(seed: unknown, options: { faults?: F
     ...(options.faults ? { faults: options.faults } : {}),
   });
   return { endpoint: emulator.endpoint, ca: emulator.caCert, stop: () => emulator.close() };
+}
+
+/** A seed of one subscription holding `resourceGroups`. */
+export function oneSubscription(id: string, resourceGroups: SeedResourceGroup[]): SeedDocument {
+  return { subscriptions: [{ id, resourceGroups }] };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { startContractEmulator } from "./harness.js";
+import { oneSubscription, startContractEmulator } from "./harness.js";
 import type { ContractEmulator } from "./harness.js";
 import { pollOperation, rawArm } from "./raw-arm.js";
 import type { RawAnswer } from "./raw-arm.js";
@@ -84,30 +84,23 @@ describe("replaying the live recording", () => {
   let lastOperation: string | undefined;
 
   before(async () => {
-    emulator = await startContractEmulator({
-      subscriptions: [
-        {
-          id: SUB,
-          resourceGroups: [
-            {
-              name: RG,
-              location: "eastus2",
-              images: [
-                {
-                  name: "managedImage1",
-                  location: "eastus2",
-                  osType: "Linux",
-                  hyperVGeneration: "V1",
-                  osDiskSizeGB: 30,
-                  dataDisks: [{ lun: 0, sizeGB: 10 }],
-                  sourceVirtualMachine: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/vm1`,
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    });
+    emulator = await startContractEmulator(oneSubscription(SUB, [
+      {
+        name: RG,
+        location: "eastus2",
+        images: [
+          {
+            name: "managedImage1",
+            location: "eastus2",
+            osType: "Linux",
+            hyperVGeneration: "V1",
+            osDiskSizeGB: 30,
+            dataDisks: [{ lun: 0, sizeGB: 10 }],
+            sourceVirtualMachine: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/vm1`,
+          },
+        ],
+      },
+    ]));
   });
   after(async () => {
     await emulator?.stop();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startContractEmulator } from "./harness.js";
+import { oneSubscription, startContractEmulator } from "./harness.js";
 import type { ContractEmulator } from "./harness.js";
 import { pollOperation, rawArm } from "./raw-arm.js";
 import type { RawAnswer } from "./raw-arm.js";
@@ -164,25 +164,18 @@ describe("spec examples", () => {
   const spec = loadSpec();
 
   before(async () => {
-    emulator = await startContractEmulator({
-      subscriptions: [
-        {
-          id: SUB,
-          resourceGroups: [
-            {
-              name: RG,
-              location: "westus",
-              images: [{ name: "myImage", location: "westus", osType: "Windows", hyperVGeneration: "V1", osDiskSizeGB: 20, dataDisks: [{ lun: 1, sizeGB: 10 }], zoneResilient: true }],
-            },
-            {
-              name: "rgcompute",
-              location: "westus",
-              images: [{ name: "aaaaaaaaaaaaaaaaaaaaaaaaaaa", location: "westus", osType: "Linux", osDiskSizeGB: 30 }],
-            },
-          ],
-        },
-      ],
-    });
+    emulator = await startContractEmulator(oneSubscription(SUB, [
+      {
+        name: RG,
+        location: "westus",
+        images: [{ name: "myImage", location: "westus", osType: "Windows", hyperVGeneration: "V1", osDiskSizeGB: 20, dataDisks: [{ lun: 1, sizeGB: 10 }], zoneResilient: true }],
+      },
+      {
+        name: "rgcompute",
+        location: "westus",
+        images: [{ name: "aaaaaaaaaaaaaaaaaaaaaaaaaaa", location: "westus", osType: "Linux", osDiskSizeGB: 30 }],
+      },
+    ]));
   });
   after(async () => {
     await emulator?.stop();
