@@ -4,26 +4,12 @@ import { parse } from "yaml";
 import type { ManagedImage } from "../../../src/azure/port.js";
 import { buildDiscoveredPlan } from "../../../src/discover/build-plan.js";
 import type { DiscoverOptions } from "../../../src/discover/build-plan.js";
+import { linuxV2Image } from "../images.js";
 
 const SUB = "00000000-0000-0000-0000-000000000001";
 
 function image(name: string, extra: Partial<ManagedImage> = {}): ManagedImage {
-  const resourceGroup = extra.resourceGroup ?? "rg-a";
-  return {
-    id: `/subscriptions/${SUB}/resourceGroups/${resourceGroup}/providers/Microsoft.Compute/images/${name}`,
-    subscriptionId: SUB,
-    resourceGroup,
-    name,
-    location: "westeurope",
-    provisioningState: "Succeeded",
-    osType: "Linux",
-    hyperVGeneration: "V2",
-    zoneResilient: false,
-    osDiskSizeGB: 30,
-    dataDisks: [],
-    tags: {},
-    ...extra,
-  };
+  return linuxV2Image(SUB, extra.resourceGroup ?? "rg-a", name, "westeurope", extra);
 }
 
 function options(extra: Partial<DiscoverOptions> = {}): DiscoverOptions {

@@ -7,6 +7,7 @@ import { applyExtraChecks, missingRole } from "../../../src/preview/extra-checks
 import { applyHeadroom, countExisting } from "../../../src/preview/headroom.js";
 import type { ExistingCounts, RegionCounts } from "../../../src/preview/headroom.js";
 import { previewDocument, renderPreview } from "../../../src/preview/render.js";
+import { linuxV2Image } from "../images.js";
 
 const SUB = "00000000-0000-0000-0000-000000000001";
 const GALLERY = `/subscriptions/${SUB}/resourceGroups/rg-g/providers/Microsoft.Compute/galleries/g1`;
@@ -27,21 +28,7 @@ function migration(index: number, definition: string, version = "1.0.0", extra: 
 }
 
 function image(index: number, extra: Partial<ManagedImage> = {}): ManagedImage {
-  return {
-    id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/images/img${index}`,
-    subscriptionId: SUB,
-    resourceGroup: "rg",
-    name: `img${index}`,
-    location: "northeurope",
-    provisioningState: "Succeeded",
-    osType: "Linux",
-    hyperVGeneration: "V2",
-    zoneResilient: false,
-    osDiskSizeGB: 30,
-    dataDisks: [],
-    tags: {},
-    ...extra,
-  };
+  return linuxV2Image(SUB, "rg", `img${index}`, "northeurope", extra);
 }
 
 function counts(partial: Partial<Record<keyof RegionCounts, Record<string, number>>>): RegionCounts {
