@@ -29,6 +29,7 @@ import type { FaultsInput } from "../src/emulator/faults.js";
 import { startEmulator } from "../src/emulator/index.js";
 import type { EmulatorStats } from "../src/emulator/index.js";
 import type { SeedDocument } from "../src/emulator/seed.js";
+import { benchDefinition } from "./seed.js";
 
 const { values } = parseArgs({
   options: {
@@ -62,15 +63,7 @@ const seed: SeedDocument = {
             {
               name: "benchGallery",
               location: "westeurope",
-              definitions: Array.from({ length: definitions }, (_, d) => ({
-                name: `def-${d}`,
-                osType: "Linux" as const,
-                osState: "Generalized" as const,
-                hyperVGeneration: "V2" as const,
-                publisher: "bench",
-                offer: "bench",
-                sku: `sku-${d}`,
-              })),
+              definitions: Array.from({ length: definitions }, (_, d) => benchDefinition(d)),
             },
           ],
         },

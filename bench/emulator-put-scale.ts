@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { resolveFaults } from "../src/emulator/faults.js";
 import { startEmulator } from "../src/emulator/index.js";
 import type { SeedDocument } from "../src/emulator/seed.js";
+import { benchDefinition } from "./seed.js";
 
 const { values } = parseArgs({
   options: {
@@ -47,13 +48,7 @@ const seed: SeedDocument = {
               name: "benchGallery",
               location: "westeurope",
               definitions: Array.from({ length: definitions }, (_, d) => ({
-                name: `def-${d}`,
-                osType: "Linux" as const,
-                osState: "Generalized" as const,
-                hyperVGeneration: "V2" as const,
-                publisher: "bench",
-                offer: "bench",
-                sku: `sku-${d}`,
+                ...benchDefinition(d),
                 versions: Array.from({ length: Math.ceil(existing / definitions) }, (_, k) => k * definitions + d)
                   .filter((i) => i < existing)
                   .map((i) => ({ name: `0.0.${i}`, source: imageId(i) })),
