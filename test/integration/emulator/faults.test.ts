@@ -35,6 +35,18 @@ function client(emulator: EmulatorHandle, statuses: number[] = [], retries = 6):
   });
 }
 
+/** Creates gallery `gal` in rg-gallery with a Linux V2 definition `def`, for the version tests. */
+async function galleryWithDefinition(sdk: ComputeManagementClient): Promise<void> {
+  await sdk.galleries.createOrUpdate("rg-gallery", "gal", { location: "westeurope" }, FAST);
+  await sdk.galleryImages.createOrUpdate(
+    "rg-gallery",
+    "gal",
+    "def",
+    { location: "westeurope", osType: "Linux", osState: "Generalized", hyperVGeneration: "V2", identifier: { publisher: "p", offer: "o", sku: "s" } },
+    FAST,
+  );
+}
+
 /** One raw GET: its status, or "reset" when the connection was dropped without an answer. */
 function rawGet(emulator: EmulatorHandle, path: string): Promise<{ outcome: number | "reset"; body: string; ms: number }> {
   const started = Date.now();
@@ -129,14 +141,7 @@ describe("faults", () => {
     const emulator = await startEmulator({ seed: smallSeed(), faults: faultsOf({ replication: { regionFailureRate: 1 } }), timeScale: 6000, port: 0 });
     try {
       const sdk = client(emulator);
-      await sdk.galleries.createOrUpdate("rg-gallery", "gal", { location: "westeurope" }, FAST);
-      await sdk.galleryImages.createOrUpdate(
-        "rg-gallery",
-        "gal",
-        "def",
-        { location: "westeurope", osType: "Linux", osState: "Generalized", hyperVGeneration: "V2", identifier: { publisher: "p", offer: "o", sku: "s" } },
-        FAST,
-      );
+      await galleryWithDefinition(sdk);
       const version = {
         location: "westeurope",
         publishingProfile: { targetRegions: [{ name: "westeurope" }, { name: "northeurope" }] },
@@ -186,14 +191,7 @@ describe("faults", () => {
       const emulator = await startEmulator({ seed: smallSeed(), faults: faultsOf({ seed, replication: { regionFailureRate: 0.5 } }), timeScale: 6000, port: 0 });
       try {
         const sdk = client(emulator);
-        await sdk.galleries.createOrUpdate("rg-gallery", "gal", { location: "westeurope" }, FAST);
-        await sdk.galleryImages.createOrUpdate(
-          "rg-gallery",
-          "gal",
-          "def",
-          { location: "westeurope", osType: "Linux", osState: "Generalized", hyperVGeneration: "V2", identifier: { publisher: "p", offer: "o", sku: "s" } },
-          FAST,
-        );
+        await galleryWithDefinition(sdk);
         const states: string[] = [];
         for (const [i, image] of ["linux-v2", "linux-v2-b"].entries()) {
           const poller = sdk.galleryImageVersions.createOrUpdate(
