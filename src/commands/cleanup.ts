@@ -10,7 +10,7 @@ import { selectCleanup } from "../preview/cleanup.js";
 import { StateStore, readState } from "../state/store.js";
 import type { StateDocument } from "../state/types.js";
 import { azureFlagHelp, azureFlagOptions, createAzureContext } from "./azure-options.js";
-import { parseFlags } from "./flags.js";
+import { onePlanFile, parseFlags } from "./flags.js";
 
 const HELP = `usage: acg-migrate cleanup <plan.yaml> [--yes] [--dry-run] [--state FILE] [--json] [Azure options]
 
@@ -53,8 +53,7 @@ export async function cleanupCommand(argv: string[], io: Io): Promise<number> {
     writeLine(io.stdout, help);
     return ExitCode.ok;
   }
-  if (positionals.length !== 1) throw new UsageError(`cleanup: expected one plan file, got ${positionals.length}\n\n${HELP}`);
-  const planFile = positionals[0]!;
+  const planFile = onePlanFile("cleanup", positionals, HELP);
   const dryRun = values["dry-run"] === true;
   const plan = await loadPlan(planFile, { cwd: io.cwd });
   const stateShown = values.state ?? defaultStatePath(planFile);

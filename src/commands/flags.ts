@@ -16,6 +16,12 @@ export function parseFlags<const O extends Options>(command: string, argv: strin
   }
 }
 
+/** The one plan file a command takes; a usage error (exit 2) that says how many were given otherwise. */
+export function onePlanFile(command: string, positionals: string[], help: string): string {
+  if (positionals.length !== 1) throw new UsageError(`${command}: expected one plan file, got ${positionals.length}\n\n${help}`);
+  return positionals[0]!;
+}
+
 /** Reads a positive integer flag, or throws a usage error that names it. */
 export function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { dirname, resolve } from "node:path";
 import { planMigrations } from "../engine/planner.js";
-import { ExitCode, InputError, InterruptedError, UsageError } from "../errors.js";
+import { ExitCode, InputError, InterruptedError } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeLine } from "../io.js";
 import { loadPlan } from "../plan/load.js";
@@ -11,7 +11,7 @@ import { applyHeadroom, countExisting } from "../preview/headroom.js";
 import { previewDocument, renderPreview } from "../preview/render.js";
 import { readState } from "../state/store.js";
 import { azureFlagHelp, azureFlagOptions, createAzureContext } from "./azure-options.js";
-import { parseFlags } from "./flags.js";
+import { onePlanFile, parseFlags } from "./flags.js";
 
 const HELP = `usage: acg-migrate plan <plan.yaml> [--state FILE] [--json] [Azure options]
 
@@ -35,8 +35,7 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
     writeLine(io.stdout, help);
     return ExitCode.ok;
   }
-  if (positionals.length !== 1) throw new UsageError(`plan: expected one plan file, got ${positionals.length}\n\n${HELP}`);
-  const planFile = positionals[0]!;
+  const planFile = onePlanFile("plan", positionals, HELP);
   const plan = await loadPlan(planFile, { cwd: io.cwd });
   for (const w of plan.warnings) writeLine(io.stderr, `${planFile}:${w.line}:${w.column}: ${w.path}: warning: ${w.message}`);
   const statePath = resolve(io.cwd, values.state ?? defaultStatePath(planFile));

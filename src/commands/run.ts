@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { crashHook } from "../engine/crash-hook.js";
 import { runMigrations } from "../engine/run-migrations.js";
 import { runnerTiming } from "../engine/timing.js";
-import { ExitCode, InputError, InterruptedError, UsageError, messageOf } from "../errors.js";
+import { ExitCode, InputError, InterruptedError, messageOf } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeLine } from "../io.js";
 import { loadPlan } from "../plan/load.js";
@@ -13,7 +13,7 @@ import { acquireLock } from "../state/lock.js";
 import type { HeldLock } from "../state/lock.js";
 import { StateStore } from "../state/store.js";
 import { azureFlagHelp, azureFlagOptions, createAzureContext } from "./azure-options.js";
-import { parseFlags, positiveInteger, positiveNumber } from "./flags.js";
+import { onePlanFile, parseFlags, positiveInteger, positiveNumber } from "./flags.js";
 
 /** Migrations in flight at once unless --concurrency or the plan's execution settings say otherwise. */
 export const DEFAULT_CONCURRENCY = 16;
@@ -62,8 +62,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     writeLine(io.stdout, help);
     return ExitCode.ok;
   }
-  if (positionals.length !== 1) throw new UsageError(`run: expected one plan file, got ${positionals.length}\n\n${HELP}`);
-  const planFile = positionals[0]!;
+  const planFile = onePlanFile("run", positionals, HELP);
   const plan = await loadPlan(planFile, { cwd: io.cwd });
   for (const w of plan.warnings) writeLine(io.stderr, `${planFile}:${w.line}:${w.column}: ${w.path}: warning: ${w.message}`);
   const concurrency = positiveInteger("concurrency", values.concurrency, plan.execution.concurrency ?? DEFAULT_CONCURRENCY);
