@@ -6,6 +6,7 @@ import type { Limits } from "../rules.js";
 import { ArmError } from "../rules.js";
 import type { StatsCounter } from "../stats.js";
 import type { Store } from "../store.js";
+import { keyOf } from "../store.js";
 
 /** One ARM request after routing. */
 export interface RequestContext {
@@ -59,6 +60,12 @@ export function tagsOf(value: unknown): Record<string, string> | undefined {
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) tags[k] = typeof v === "string" ? v : String(v);
   return tags;
+}
+
+/** The records of `map` (keyed by lower-cased id) in subscription `sub`, or only in its resource group `rg` when given. */
+export function inScope<T>(map: ReadonlyMap<string, T>, sub: string, rg: string | undefined): T[] {
+  const prefix = keyOf(rg === undefined ? `/subscriptions/${sub}/` : `/subscriptions/${sub}/resourceGroups/${rg}/`);
+  return [...map.entries()].filter(([k]) => k.startsWith(prefix)).map(([, r]) => r);
 }
 
 /**

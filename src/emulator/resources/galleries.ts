@@ -4,7 +4,7 @@ import type { GalleryFamilyRecord } from "../store.js";
 import { keyOf } from "../store.js";
 import { changeReply, envelope, newRecord, refuseLocationChange, refuseWhileDeleting, startChange, startDelete, TYPES, usage, writable } from "./common.js";
 import type { Reply, RequestContext } from "./context.js";
-import { isObject, notFound, objectOr, page, requireBody, resourceGroupNotFound, tagsOf } from "./context.js";
+import { inScope, isObject, notFound, objectOr, page, requireBody, resourceGroupNotFound, tagsOf } from "./context.js";
 
 /** Simulated durations (the recording: a gallery create took 0.4 s, a delete 0.25 s). */
 const CREATE_MS = 400;
@@ -31,9 +31,7 @@ export function getGallery(ctx: RequestContext, sub: string, rg: string, name: s
 /** GET the galleries of a resource group, or of the subscription. */
 export function listGalleries(ctx: RequestContext, sub: string, rg: string | undefined): Reply {
   if (rg !== undefined && !ctx.store.resourceGroup(sub, rg)) throw resourceGroupNotFound(rg);
-  const prefix = keyOf(rg === undefined ? `/subscriptions/${sub}/` : `/subscriptions/${sub}/resourceGroups/${rg}/`);
-  const items = [...ctx.store.galleries.entries()].filter(([k]) => k.startsWith(prefix)).map(([, r]) => r);
-  return page(ctx, items, renderGallery);
+  return page(ctx, inScope(ctx.store.galleries, sub, rg), renderGallery);
 }
 
 /** PUT a gallery: 201 Creating or 200 Updating, with `Azure-AsyncOperation`. */

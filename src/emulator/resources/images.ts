@@ -4,7 +4,7 @@ import { shortRegion } from "../rules.js";
 import type { ImageRecord } from "../store.js";
 import { keyOf } from "../store.js";
 import type { Reply, RequestContext } from "./context.js";
-import { notFound, page, resourceGroupNotFound } from "./context.js";
+import { inScope, notFound, page, resourceGroupNotFound } from "./context.js";
 
 /** Simulated duration of a managed image delete. */
 const DELETE_MS = 15_000;
@@ -54,9 +54,7 @@ export function getImage(ctx: RequestContext, sub: string, rg: string, name: str
 /** GET the images of a resource group, or of the subscription when `rg` is undefined. */
 export function listImages(ctx: RequestContext, sub: string, rg: string | undefined): Reply {
   if (rg !== undefined && !ctx.store.resourceGroup(sub, rg)) throw resourceGroupNotFound(rg);
-  const prefix = keyOf(rg === undefined ? `/subscriptions/${sub}/` : `/subscriptions/${sub}/resourceGroups/${rg}/`);
-  const items = [...ctx.store.images.entries()].filter(([k]) => k.startsWith(prefix)).map(([, r]) => r);
-  return page(ctx, items, renderImage);
+  return page(ctx, inScope(ctx.store.images, sub, rg), renderImage);
 }
 
 /** DELETE an image: 202 + operation; 204 when it does not exist. */
