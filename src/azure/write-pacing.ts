@@ -55,8 +55,12 @@ export class WritePacer {
   /** Sends that waited, how long in total (real ms), and 429 answers by method and resource type. */
   readonly stats = { paced: 0, waitedMs: 0, throttled: {} as Record<string, number> };
 
-  constructor(timeScale: number) {
+  readonly #now: () => number;
+
+  /** `now` is the clock sends are timed on (real epoch ms); tests pass a fixed one. */
+  constructor(timeScale: number, now: () => number = Date.now) {
     this.#timeScale = timeScale;
+    this.#now = now;
   }
 
   /** Records what one answer says about the budgets of `subscriptionId`. */
@@ -100,7 +104,7 @@ export class WritePacer {
 
     const windows = [...(this.#budgets.get(key)?.values() ?? [])];
     const writes = [...(this.#budgets.get(`${subscriptionId.toLowerCase()} ${SUBSCRIPTION_WRITES}`)?.values() ?? [])];
-    const now = Date.now();
+    const now = this.#now();
     let slot = now;
     let low = false;
     for (const w of [...windows, ...writes]) {
@@ -142,7 +146,7 @@ export class WritePacer {
       release();
       throw error;
     }
-    mine.times.push(Date.now());
+    mine.times.push(this.#now());
     // Only sends within the longest window matter.
     if (mine.times.length > 4096) mine.times.splice(0, mine.times.length - 4096);
     return release;
