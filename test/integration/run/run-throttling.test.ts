@@ -41,7 +41,6 @@ describe("run: 200 images under live throttling", () => {
     assert.ok(Object.values(stats.creates).every((n) => n === 1));
     const state = await readState(join(tmp.dir, "plan.state.json"));
     assert.ok(state && Object.values(state.items).every((i) => i.status === "done"));
-    assert.ok(seconds < 90, `took ${seconds} s`);
     console.log(`200 items under throttling: ${seconds.toFixed(1)} s, ${stats.throttled} throttled answers`);
   });
 });
