@@ -322,6 +322,8 @@ function annotateShared(plans: ItemPlan[]): void {
         const p = group[i]!;
         // Only the first item creates a shared definition; the others create just their version.
         if (p.action === "create") p.action = "create-version";
+        const created = `definition ${p.migration.definition.name} will be created`;
+        p.notes = p.notes.filter((note) => !note.startsWith(created));
         p.notes.push(`definition ${p.migration.definition.name} is created once, by ${group[0]!.migration.version.name}`);
       }
     }

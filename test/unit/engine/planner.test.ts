@@ -82,6 +82,12 @@ describe("planMigrations", () => {
     assert.deepEqual(planned.map((p) => p.action), ["create", "create-version", "create-version"]);
     assert.ok(planned[0]!.notes.some((n) => /gallery g will be created/.test(n)));
     assert.ok(planned[2]!.notes.includes("runs after 1.0.0 (same source)"));
+    // Only the first item says it creates the definition; the others say who does, never both.
+    assert.ok(planned[0]!.notes.some((n) => n.startsWith("definition d will be created")));
+    for (const later of planned.slice(1)) {
+      assert.ok(later.notes.includes("definition d is created once, by 1.0.0"), later.notes.join("; "));
+      assert.ok(!later.notes.some((n) => n.startsWith("definition d will be created")), later.notes.join("; "));
+    }
   });
 
   it("skips done items without reading Azure, and re-attaches in-flight ones", async () => {
