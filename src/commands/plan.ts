@@ -4,6 +4,7 @@ import { planMigrations } from "../engine/planner.js";
 import { ExitCode, InputError, InterruptedError } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeLine } from "../io.js";
+import { warningLine } from "../plan/format.js";
 import { loadPlan } from "../plan/load.js";
 import { defaultStatePath } from "../plan/paths.js";
 import { applyExtraChecks } from "../preview/extra-checks.js";
@@ -37,7 +38,7 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
   }
   const planFile = onePlanFile("plan", positionals, HELP);
   const plan = await loadPlan(planFile, { cwd: io.cwd });
-  for (const w of plan.warnings) writeLine(io.stderr, `${planFile}:${w.line}:${w.column}: ${w.path}: warning: ${w.message}`);
+  for (const w of plan.warnings) writeLine(io.stderr, warningLine(planFile, w));
   const statePath = resolve(io.cwd, values.state ?? defaultStatePath(planFile));
   const state = await readState(statePath);
 

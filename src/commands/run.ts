@@ -6,6 +6,7 @@ import { runnerTiming } from "../engine/timing.js";
 import { ExitCode, InputError, InterruptedError, messageOf } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeLine } from "../io.js";
+import { warningLine } from "../plan/format.js";
 import { loadPlan } from "../plan/load.js";
 import { defaultStatePath } from "../plan/paths.js";
 import { buildReport, renderJson, renderTable } from "../report/index.js";
@@ -64,7 +65,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   }
   const planFile = onePlanFile("run", positionals, HELP);
   const plan = await loadPlan(planFile, { cwd: io.cwd });
-  for (const w of plan.warnings) writeLine(io.stderr, `${planFile}:${w.line}:${w.column}: ${w.path}: warning: ${w.message}`);
+  for (const w of plan.warnings) writeLine(io.stderr, warningLine(planFile, w));
   const concurrency = positiveInteger("concurrency", values.concurrency, plan.execution.concurrency ?? DEFAULT_CONCURRENCY);
   const itemTimeout = positiveNumber("item-timeout", values["item-timeout"], plan.execution.itemTimeoutMinutes ?? DEFAULT_ITEM_TIMEOUT_MINUTES);
   const stateGiven = values.state ?? defaultStatePath(planFile);

@@ -1,5 +1,11 @@
 import { formatProblem } from "../errors.js";
 import type { PlanValidation } from "./load.js";
+import type { Plan } from "./types.js";
+
+/** One plan warning as every command prints it: `FILE:LINE:COL: PATH: warning: MESSAGE`. */
+export function warningLine(file: string, warning: Plan["warnings"][number]): string {
+  return formatProblem({ file, ...warning, message: `warning: ${warning.message}` });
+}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -12,7 +18,7 @@ function plural(n: number, word: string): string {
 export function validationLines(file: string, result: PlanValidation): string[] {
   const lines = [
     ...result.problems.map((p) => ({ p, text: formatProblem(p) })),
-    ...result.warnings.map((p) => ({ p, text: formatProblem({ ...p, message: `warning: ${p.message}` }) })),
+    ...result.warnings.map((p) => ({ p, text: warningLine(p.file, p) })),
   ]
     .sort((a, b) => a.p.line - b.p.line || a.p.column - b.p.column)
     .map(({ text }) => text);
